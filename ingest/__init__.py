@@ -1,0 +1,1 @@
+"""jixiao ingest: read department Excel submissions, recognise their tables by label, load raw rows into DuckDB."""

@@ -1,0 +1,136 @@
+"""Reading workbooks with python-calamine into plain grids with absolute cell addresses.
+
+A :class:`Sheet` holds every cell from A1 (``rows[r][c]``, 0-based), the merged ranges and, for .xlsx, the rows
+and columns marked hidden (read like any other, but flagged). Values are what calamine gives: str, float, int,
+bool, date/datetime or '' for empty.
+"""
+from __future__ import annotations
+
+import re
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from python_calamine import CalamineWorkbook
+
+from .errors import IngestError, ReasonCode
+
+
+def col_letter(c: int) -> str:
+    s = ""
+    c += 1
+    while c:
+        c, r = divmod(c - 1, 26)
+        s = chr(65 + r) + s
+    return s
+
+
+def cell_ref(r: int, c: int) -> str:
+    """0-based (row, col) -> A1 reference."""
+    return f"{col_letter(c)}{r + 1}"
+
+
+@dataclass
+class Sheet:
+    name: str
+    rows: list[list[object]]
+    merged: list[tuple[tuple[int, int], tuple[int, int]]] = field(default_factory=list)
+    hidden_rows: set[int] = field(default_factory=set)
+    hidden_cols: set[int] = field(default_factory=set)
+    visible: bool = True
+
+    @property
+    def height(self) -> int:
+        return len(self.rows)
+
+    @property
+    def width(self) -> int:
+        return max((len(r) for r in self.rows), default=0)
+
+    def value(self, r: int, c: int) -> object:
+        if 0 <= r < len(self.rows) and 0 <= c < len(self.rows[r]):
+            return self.rows[r][c]
+        return ""
+
+    def merged_origin(self, r: int, c: int) -> tuple[int, int]:
+        """The top-left cell of the merged range covering (r, c), or (r, c) itself."""
+        for (r0, c0), (r1, c1) in self.merged:
+            if r0 <= r <= r1 and c0 <= c <= c1:
+                return r0, c0
+        return r, c
+
+
+@dataclass
+class Workbook:
+    path: Path
+    sheets: list[Sheet]
+
+
+_TAG = {b"row": re.compile(rb"<row\b[^>]*>"), b"col": re.compile(rb"<col\b[^>]*>")}
+_ATTR = re.compile(rb'\b(r|min|max|hidden)="([^"]*)"')
+
+
+def _hidden_tags(xml: bytes, tag: bytes) -> list[dict[bytes, bytes]]:
+    out = []
+    for m in _TAG[tag].finditer(xml):
+        attrs = dict(_ATTR.findall(m.group(0)))
+        if attrs.get(b"hidden") in (b"1", b"true"):
+            out.append(attrs)
+    return out
+
+
+def _xlsx_hidden(path: Path, n_sheets: int) -> list[tuple[set[int], set[int]]]:
+    """Hidden rows/cols per sheet index (0-based), read from the sheet XML (calamine does not expose them)."""
+    out: list[tuple[set[int], set[int]]] = [(set(), set()) for _ in range(n_sheets)]
+    try:
+        with zipfile.ZipFile(path) as z:
+            wb = z.read("xl/workbook.xml")
+            rels = z.read("xl/_rels/workbook.xml.rels")
+            targets = dict(re.findall(rb'<Relationship\b[^>]*?Id="([^"]+)"[^>]*?Target="([^"]+)"', rels))
+            targets.update({k: v for v, k in re.findall(rb'<Relationship\b[^>]*?Target="([^"]+)"[^>]*?Id="([^"]+)"', rels)})
+            rids = re.findall(rb'<sheet\b[^>]*?r:id="([^"]+)"', wb)
+            for i, rid in enumerate(rids[:n_sheets]):
+                target = targets.get(rid, b"").decode()
+                name = target.lstrip("/")
+                name = name if name.startswith("xl/") else "xl/" + name
+                try:
+                    xml = z.read(name)
+                except KeyError:
+                    continue
+                if b"hidden=" not in xml:
+                    continue
+                hr = {int(a[b"r"]) - 1 for a in _hidden_tags(xml, b"row") if b"r" in a}
+                hc: set[int] = set()
+                for a in _hidden_tags(xml, b"col"):
+                    hc.update(range(int(a.get(b"min", b"1")) - 1, int(a.get(b"max", a.get(b"min", b"1")))))
+                out[i] = (hr, hc)
+    except (zipfile.BadZipFile, KeyError, OSError):
+        pass
+    return out
+
+
+def read_workbook(path: str | Path, display_path: str | None = None) -> Workbook:
+    """Read every worksheet. Raises IngestError(UNREADABLE) when the file is not a workbook calamine can open."""
+    path = Path(path)
+    shown = display_path or str(path)
+    try:
+        wb = CalamineWorkbook.from_path(str(path))
+        metas = wb.sheets_metadata
+        sheets: list[Sheet] = []
+        for i, meta in enumerate(metas):
+            if "WorkSheet" not in str(meta.typ):
+                continue
+            sh = wb.get_sheet_by_index(i)
+            rows = sh.to_python(skip_empty_area=False)
+            merged = list(sh.merged_cell_ranges or [])
+            sheets.append(Sheet(name=meta.name, rows=[list(r) for r in rows], merged=merged,
+                                visible="Visible" in str(meta.visible) and "Hidden" not in str(meta.visible)))
+        wb.close()
+    except Exception as exc:  # calamine raises several error types for corrupt or foreign files
+        raise IngestError(ReasonCode.UNREADABLE,
+                          f"cannot be read as an Excel workbook ({type(exc).__name__}: {exc}); "
+                          "re-export it from Excel/WPS as .xlsx and submit it again", file=shown) from exc
+    if path.suffix.lower() == ".xlsx":
+        for sheet, (hr, hc) in zip(sheets, _xlsx_hidden(path, len(sheets))):
+            sheet.hidden_rows, sheet.hidden_cols = hr, hc
+    return Workbook(path=path, sheets=sheets)
