@@ -105,6 +105,7 @@ def extract_workbook(wb: Workbook, source_file: str, file_sha256: str) -> Extrac
                           "项目支出绩效自评表, 部门整体支出绩效自评表, 专项资金 tables or 绩效评价评分表 — check that "
                           "the right file was submitted, or add its labels to ingest/templates/labels",
                           file=source_file)
+    _assess_indicators(ex.rows.get("indicators", []))
     ex.rows.setdefault("sheet_findings", []).extend(ex.findings)
     ex.department_name = ex.department_name or path_dept
     ex.fiscal_year = ex.fiscal_year or path_year
@@ -114,3 +115,17 @@ def extract_workbook(wb: Workbook, source_file: str, file_sha256: str) -> Extrac
 def _unclaimed_text_blocks_row(sheet: Sheet, r: int) -> bool:
     row = sheet.rows[r] if 0 <= r < sheet.height else []
     return any((isinstance(v, str) and v.strip()) or (isinstance(v, (int, float)) and not isinstance(v, bool)) for v in row)
+
+
+def _assess_indicators(rows: list[dict]) -> None:
+    """Add target_op/target_value/…/recomputed_score to indicator rows (ingest.targets.assess)."""
+    if not rows:
+        return
+    try:
+        from .targets import assess
+    except ImportError:  # targets module not available: leave the columns NULL
+        return
+    for row in rows:
+        a = assess(row.get("target_text"), row.get("actual_text"), row.get("weight"))
+        for k in ("target_op", "target_value", "target_unit", "actual_value", "achieved", "recomputed_score"):
+            row[k] = getattr(a, k)

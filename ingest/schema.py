@@ -91,6 +91,13 @@ RAW_TABLES: dict[str, list[tuple[str, str]]] = {
         ("weight", SCORE),
         ("score", SCORE),
         ("deviation_reason", "VARCHAR"),
+        # Parsed by ingest.targets from target_text / actual_text (see its docstring for the rules).
+        ("target_op", "VARCHAR"),          # >= <= > < = text
+        ("target_value", "DECIMAL(18,4)"),
+        ("target_unit", "VARCHAR"),
+        ("actual_value", "DECIMAL(18,4)"),
+        ("achieved", "BOOLEAN"),
+        ("recomputed_score", SCORE),
         ("cells", "VARCHAR"),
     ],
     # The 总分 / 合计 line of a scored table.

@@ -1,0 +1,53 @@
+-- All versions of raw.fund_rows (history included), renamed and typed; is_current marks rows of the current
+-- version of their file (audit.ingested_files status 'loaded').
+with
+
+source as (
+
+    select * from {{ source('raw', 'fund_rows') }}
+
+),
+
+current_files as (
+
+    select distinct file_sha256
+    from {{ source('audit', 'ingested_files') }}
+    where status = 'loaded'
+
+),
+
+renamed as (
+
+    select
+        -- lineage
+        cast(source_file as {{ dbt.type_string() }}) as source_file,
+        cast(source_sheet as {{ dbt.type_string() }}) as source_sheet,
+        cast(source_cell as {{ dbt.type_string() }}) as source_cell,
+        cast(file_sha256 as {{ dbt.type_string() }}) as file_sha256,
+        cast(table_kind as {{ dbt.type_string() }}) as table_kind,
+        cast(department_name as {{ dbt.type_string() }}) as department_name,
+        cast(fiscal_year as integer) as fiscal_year,
+        cast(row_number as integer) as row_number,
+        -- content
+        cast(fund_name as {{ dbt.type_string() }}) as fund_name,
+        cast(row_kind as {{ dbt.type_string() }}) as row_kind,
+        cast(seq as {{ dbt.type_string() }}) as seq,
+        cast(project_name as {{ dbt.type_string() }}) as project_name,
+        cast(project_count as integer) as project_count,
+        cast(budget_initial_yuan as decimal(18,2)) as budget_initial_yuan,
+        cast(allocated_yuan as decimal(18,2)) as allocated_yuan,
+        cast(paid_yuan as decimal(18,2)) as paid_yuan,
+        cast(carryover_yuan as decimal(18,2)) as carryover_yuan,
+        cast(note as {{ dbt.type_string() }}) as note,
+        cast(unit as {{ dbt.type_string() }}) as unit,
+        cast(cells as {{ dbt.type_string() }}) as cells
+    from source
+
+)
+
+select
+    renamed.*,
+    (current_files.file_sha256 is not null) as is_current
+from renamed
+left join current_files
+    on renamed.file_sha256 = current_files.file_sha256

@@ -1,0 +1,115 @@
+"""Task logic for the Airflow DAGs (kept out of the DAG files). Imported at DAG-parse time: keep imports light."""
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+from .config import DBT_PROJECT_DIR, resolve
+
+DBT_PROFILES = DBT_PROJECT_DIR / "profiles.yml"
+BATCH_SIZE = int(os.environ.get("JIXIAO_INGEST_BATCH", "200"))
+DEFAULT_ARGS = {
+    "owner": "jixiao",
+    "retries": 2,
+    "retry_delay": timedelta(minutes=2),
+    "retry_exponential_backoff": True,
+    "max_retry_delay": timedelta(minutes=30),
+}
+
+
+def _mart_assets():
+    from airflow.sdk import Asset
+    return [Asset(f"duckdb://jixiao/marts/{t}") for t in
+            ("dim_department", "fct_line_items", "fct_project_funds", "fct_indicator_results",
+             "fct_evaluation_scores")] + [Asset("duckdb://jixiao/audit/reconciliation_results")]
+
+
+MART_ASSETS = _mart_assets()
+
+
+def _variable(name: str) -> str | None:
+    try:
+        from airflow.sdk import Variable
+        return Variable.get(name, default=None)
+    except Exception:
+        return None
+
+
+def resolve_paths() -> dict:
+    p = resolve(lookup=lambda n: _variable(f"jixiao_{n}"))
+    return {"landing": str(p.landing), "warehouse": str(p.warehouse), "reports": str(p.reports)}
+
+
+def _paths(p: dict):
+    return resolve(p["landing"], p["warehouse"], p["reports"])
+
+
+def discover_batches(p: dict) -> list[list[str]]:
+    """Relative paths of landed files whose (path, sha256) is not yet recorded, in batches (possibly none)."""
+    import duckdb
+
+    from .landing import discover
+    files = discover(p["landing"])
+    known: set[tuple[str, str]] = set()
+    wh = Path(p["warehouse"])
+    if wh.exists():
+        try:
+            con = duckdb.connect(str(wh), read_only=True)
+            try:
+                known = set(con.execute("SELECT path, file_sha256 FROM audit.ingested_files").fetchall())
+            finally:
+                con.close()
+        except Exception:
+            known = set()
+    todo = [f.rel for f in files if (f.rel, f.sha256) not in known]
+    return [todo[i:i + BATCH_SIZE] for i in range(0, len(todo), BATCH_SIZE)]
+
+
+def run_ingest_batch(p: dict, batch: list[str], run_id: str) -> dict:
+    from .pipeline import step_ingest
+    from .joblock import job_lock
+    paths = _paths(p)
+    with job_lock(paths.warehouse, wait_seconds=600, owner=f"airflow {run_id}"):
+        s = step_ingest(paths, run_id, only=set(batch), wait_lock=600)
+    return s.as_dict() | {"rejections": s.rejections}
+
+
+def run_reconcile(p: dict, run_id: str) -> dict:
+    from .pipeline import step_reconcile
+    from .joblock import job_lock
+    paths = _paths(p)
+    with job_lock(paths.warehouse, wait_seconds=600, owner=f"airflow {run_id}"):
+        rules = step_reconcile(paths, run_id, wait_lock=600)
+    strict = (_variable("jixiao_strict") or os.environ.get("JIXIAO_STRICT", "")).lower() in ("1", "true", "yes")
+    if strict and int(rules.get("failed_error", 0)):
+        raise RuntimeError(f"strict mode: {rules.get('failed_error')} reconciliation errors")
+    return rules
+
+
+def run_report(p: dict, run_id: str, rules: dict) -> str:
+    from .pipeline import step_report
+    from .joblock import job_lock
+    paths = _paths(p)
+    with job_lock(paths.warehouse, wait_seconds=600, owner=f"airflow {run_id}"):
+        return step_report(paths, run_id, {"run_id": run_id, "rules": rules}, wait_lock=600)
+
+
+def dbt_task_group(group_id: str, warehouse_template: str):
+    """The dbt project rendered by Cosmos as one Airflow task per model (tests after each model)."""
+    from cosmos import DbtTaskGroup, ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
+    from cosmos.constants import ExecutionMode, LoadMode
+
+    return DbtTaskGroup(
+        group_id=group_id,
+        project_config=ProjectConfig(DBT_PROJECT_DIR, install_dbt_deps=False,
+                                     env_vars={"JIXIAO_WAREHOUSE": os.environ.get(
+                                         "JIXIAO_WAREHOUSE", str(resolve().warehouse))}),
+        profile_config=ProfileConfig(profile_name="jixiao", target_name="duckdb",
+                                     profiles_yml_filepath=DBT_PROFILES),
+        execution_config=ExecutionConfig(execution_mode=ExecutionMode.LOCAL),
+        render_config=RenderConfig(load_method=LoadMode.DBT_LS, enable_mock_profile=False),
+        operator_args={"env": {"JIXIAO_WAREHOUSE": warehouse_template}, "append_env": True,
+                       "install_deps": False},
+        default_args={"retries": 1},
+    )

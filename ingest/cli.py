@@ -1,0 +1,82 @@
+"""`jixiao` command line: `jixiao run` runs the whole nightly job once without a scheduler."""
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="jixiao", description="jixiao budget-performance warehouse")
+    sub = p.add_subparsers(dest="cmd", required=True)
+
+    run = sub.add_parser("run", help="ingest new/changed workbooks, dbt build, reconcile, report")
+    run.add_argument("--landing")
+    run.add_argument("--warehouse")
+    run.add_argument("--reports")
+    run.add_argument("--strict", action="store_true", help="exit 3 when a reconciliation error is found")
+    run.add_argument("--no-progress", action="store_true")
+    run.add_argument("--wait-lock", type=float, default=60.0, help="seconds to wait for another run's lock")
+
+    ing = sub.add_parser("ingest", help="only ingest the landing into raw tables")
+    ing.add_argument("--landing")
+    ing.add_argument("--warehouse")
+    ing.add_argument("--no-progress", action="store_true")
+
+    gen = sub.add_parser("generate", help="write a deterministic generated landing")
+    gen.add_argument("--departments", type=int, default=4)
+    gen.add_argument("--years", type=int, default=3, help="number of fiscal years ending 2022")
+    gen.add_argument("--out", required=True)
+    gen.add_argument("--seed", type=int, default=20201231)
+    gen.add_argument("--variation", action="store_true")
+    gen.add_argument("--bad-files", type=int, default=0)
+    gen.add_argument("--xls-share", type=float, default=0.0)
+
+    demo = sub.add_parser("demo-landing", help="write the bundled demo submissions")
+    demo.add_argument("--out")
+
+    args = p.parse_args(argv)
+    if args.cmd == "run":
+        from .pipeline import JobFailed, run_job
+        try:
+            summary = run_job(args.landing, args.warehouse, args.reports, progress=not args.no_progress,
+                              wait_lock=args.wait_lock)
+        except JobFailed as exc:
+            print(f"jixiao run failed: {exc}", file=sys.stderr)
+            return 2
+        print(summary.render())
+        if args.strict and summary.errors:
+            return 3
+        return 0
+    if args.cmd == "ingest":
+        from .config import resolve
+        from .ingestion import ingest_landing
+        from .warehouse import connect
+        paths = resolve(args.landing, args.warehouse)
+        con = connect(paths.warehouse, wait_seconds=60)
+        try:
+            s = ingest_landing(con, paths.landing, run_id="manual", progress=not args.no_progress)
+        finally:
+            con.close()
+        print(s.as_dict())
+        for r in s.rejections:
+            print("rejected:", r)
+        return 0
+    if args.cmd == "generate":
+        from .generate import generate_landing
+        years = tuple(range(2023 - args.years, 2023))
+        m = generate_landing(args.out, departments=args.departments, years=years, seed=args.seed,
+                             variation=args.variation, bad_files=args.bad_files, xls_share=args.xls_share)
+        print(f"wrote {len(m.get('files', []))} files to {args.out}")
+        return 0
+    if args.cmd == "demo-landing":
+        from .config import DEFAULTS
+        from .demo import build_demo_landing
+        out = args.out or str(DEFAULTS["landing"])
+        m = build_demo_landing(out)
+        print(f"wrote {len(m.get('files', []))} demo files to {out}")
+        return 0
+    return 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,140 @@
+"""The nightly job as plain steps, shared by `jixiao run` and the Airflow DAG `jixiao_nightly`:
+ingest → dbt build → reconcile → report."""
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from .config import Paths, resolve
+from .dbt_runner import run_dbt
+from .ingestion import IngestSummary, ingest_landing
+from .joblock import JobLocked, job_lock
+from .warehouse import WarehouseLocked, connect, ensure_schema, now
+
+MART_TABLES = ["dim_department", "fct_line_items", "fct_project_funds", "fct_indicator_results",
+               "fct_evaluation_scores"]
+
+
+class JobFailed(RuntimeError):
+    """The job itself could not run (as opposed to data findings, which never fail the job)."""
+
+
+@dataclass
+class JobSummary:
+    run_id: str
+    paths: Paths
+    ingest: IngestSummary
+    dbt_models: int = 0
+    dbt_tests: int = 0
+    dbt_warnings: list[str] = field(default_factory=list)
+    mart_rows: dict[str, int] = field(default_factory=dict)
+    rules: dict = field(default_factory=dict)
+    errors: int = 0
+    warnings: int = 0
+    report: str | None = None
+
+    def render(self) -> str:
+        i = self.ingest
+        lines = [
+            f"jixiao run {self.run_id}",
+            f"  files: {i.files} landed — {i.loaded} loaded, {i.skipped_known + i.unchanged} unchanged, "
+            f"{i.superseded} superseded, {i.rejected} rejected ({i.rows} rows extracted)",
+        ]
+        for r in i.rejections[:20]:
+            lines.append(f"    rejected: {r}")
+        lines.append(f"  dbt build: {self.dbt_models} models, {self.dbt_tests} tests"
+                     + (f", {len(self.dbt_warnings)} test warnings" if self.dbt_warnings else ""))
+        lines.append("  marts: " + ", ".join(f"{k} {v}" for k, v in self.mart_rows.items()))
+        if self.rules:
+            lines.append(f"  rules: {self.rules.get('checked', 0)} checked, {self.rules.get('passed', 0)} passed, "
+                         f"{self.errors} failed (error), {self.warnings} failed (warn), "
+                         f"{self.rules.get('not_applicable', 0)} not applicable")
+        lines.append(f"  warehouse: {self.paths.warehouse}")
+        if self.report:
+            lines.append(f"  report: {self.report}")
+        return "\n".join(lines)
+
+
+def new_run_id() -> str:
+    return datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
+
+
+def step_ingest(paths: Paths, run_id: str, progress: bool = False, wait_lock: float = 60.0,
+                only: set[str] | None = None) -> IngestSummary:
+    if not paths.landing.is_dir():
+        raise JobFailed(f"landing folder {paths.landing} does not exist")
+    con = connect(paths.warehouse, wait_seconds=wait_lock)
+    try:
+        ensure_schema(con)
+        con.execute("INSERT INTO audit.runs VALUES (?, ?, NULL, 'running', NULL)", [run_id, now()])
+        return ingest_landing(con, paths.landing, run_id, progress=progress, only=only)
+    finally:
+        con.close()
+
+
+def step_dbt(paths: Paths) -> tuple[int, int, list[str]]:
+    res = run_dbt(paths.warehouse, "build")
+    if not res.success and any("error" in f.lower() and "test." not in f for f in res.failures):
+        raise JobFailed("dbt build failed: " + "; ".join(res.failures[:10]))
+    return res.models, res.tests, res.failures
+
+
+def step_reconcile(paths: Paths, run_id: str, wait_lock: float = 60.0) -> dict:
+    from .reconcile import run_reconciliation
+    con = connect(paths.warehouse, wait_seconds=wait_lock)
+    try:
+        s = run_reconciliation(con, run_id, paths.reports)
+    finally:
+        con.close()
+    return s.as_dict() if hasattr(s, "as_dict") else dict(s.__dict__)
+
+
+def step_report(paths: Paths, run_id: str, summary: dict | None = None, wait_lock: float = 60.0) -> str:
+    from .report import build_report
+    con = connect(paths.warehouse, wait_seconds=wait_lock)
+    try:
+        out = build_report(con, run_id, paths.reports, summary=summary)
+        con.execute("UPDATE audit.runs SET finished_at = ?, status = 'finished', summary = ? WHERE run_id = ?",
+                    [now(), json.dumps(summary or {}, ensure_ascii=False, default=str), run_id])
+    finally:
+        con.close()
+    return str(getattr(out, "html", out))
+
+
+def mart_counts(paths: Paths) -> dict[str, int]:
+    con = connect(paths.warehouse, wait_seconds=60)
+    try:
+        out = {}
+        for t in MART_TABLES:
+            try:
+                out[t] = con.execute(f"SELECT count(*) FROM marts.{t}").fetchone()[0]
+            except Exception:
+                out[t] = -1
+        return out
+    finally:
+        con.close()
+
+
+def run_job(landing=None, warehouse=None, reports=None, progress: bool = False, wait_lock: float = 60.0,
+            lookup=None) -> JobSummary:
+    paths = resolve(landing, warehouse, reports, lookup=lookup)
+    run_id = new_run_id()
+    try:
+        with job_lock(paths.warehouse, wait_seconds=wait_lock):
+            ing = step_ingest(paths, run_id, progress=progress, wait_lock=wait_lock)
+            models, tests, warn = step_dbt(paths)
+            summary = JobSummary(run_id=run_id, paths=paths, ingest=ing, dbt_models=models, dbt_tests=tests,
+                                 dbt_warnings=warn)
+            summary.mart_rows = mart_counts(paths)
+            summary.rules = step_reconcile(paths, run_id, wait_lock)
+            summary.errors = int(summary.rules.get("failed_error", 0))
+            summary.warnings = int(summary.rules.get("failed_warn", 0))
+            payload = {"run_id": run_id, "ingest": ing.as_dict(), "rejections": ing.rejections,
+                       "marts": summary.mart_rows, "rules": summary.rules}
+            summary.report = step_report(paths, run_id, payload, wait_lock)
+            return summary
+    except (JobLocked, WarehouseLocked, FileNotFoundError) as exc:
+        raise JobFailed(str(exc)) from exc

@@ -1,0 +1,97 @@
+"""The DuckDB warehouse: connecting (with a clear message when another run holds the lock), DDL, and loading one
+file's extraction in one transaction through Arrow."""
+from __future__ import annotations
+
+import json
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from .schema import RAW_TABLES, columns, raw_ddl
+
+
+class WarehouseLocked(RuntimeError):
+    """Another process holds DuckDB's single-writer lock on the warehouse file."""
+
+
+def connect(warehouse: str | Path, wait_seconds: float = 0.0, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open the warehouse file; wait up to ``wait_seconds`` for another writer to finish, then fail clearly."""
+    warehouse = Path(warehouse)
+    warehouse.parent.mkdir(parents=True, exist_ok=True)
+    deadline = time.monotonic() + wait_seconds
+    announced = False
+    while True:
+        try:
+            return duckdb.connect(str(warehouse), read_only=read_only)
+        except duckdb.IOException as exc:
+            if "lock" not in str(exc).lower():
+                raise
+            if time.monotonic() >= deadline:
+                raise WarehouseLocked(
+                    f"the warehouse {warehouse} is in use by another run (DuckDB allows one writer); "
+                    f"waited {wait_seconds:.0f} s — try again when it has finished ({exc})") from exc
+            if not announced:
+                print(f"waiting for the warehouse lock on {warehouse} (another run is writing) …", flush=True)
+                announced = True
+            time.sleep(0.5)
+
+
+def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(raw_ddl())
+
+
+def now() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def _arrow(table: str, rows: list[dict]) -> pa.Table:
+    cols = columns(table)
+    data = {}
+    for name, typ in cols:
+        vals = [r.get(name) for r in rows]
+        if typ == "INTEGER":
+            data[name] = pa.array([None if v is None else int(v) for v in vals], type=pa.int64())
+        elif typ == "BOOLEAN":
+            data[name] = pa.array([None if v is None else bool(v) for v in vals], type=pa.bool_())
+        else:
+            data[name] = pa.array([None if v is None else str(v) for v in vals], type=pa.string())
+    return pa.table(data)
+
+
+def insert_rows(con: duckdb.DuckDBPyConnection, table: str, rows: list[dict]) -> int:
+    """Bulk insert through Arrow; decimals travel as strings and are cast exactly by DuckDB."""
+    if not rows:
+        return 0
+    tbl = _arrow(table, rows)
+    con.register("_jixiao_batch", tbl)
+    try:
+        select = ", ".join(f"CAST({n} AS {t}) AS {n}" for n, t in columns(table))
+        con.execute(f"INSERT INTO raw.{table} SELECT {select} FROM _jixiao_batch")
+    finally:
+        con.unregister("_jixiao_batch")
+    return len(rows)
+
+
+def record_file(con: duckdb.DuckDBPyConnection, *, path: str, sha: str, status: str, kinds: list[str],
+                rows: int, size: int, run_id: str, department: str | None = None, year: int | None = None,
+                skipped: list[str] | None = None) -> None:
+    con.execute(
+        "INSERT INTO audit.ingested_files (path, file_sha256, status, template_kinds, rows_extracted, loaded_at, "
+        "superseded_by, department_name, fiscal_year, file_size, skipped_tables, run_id) "
+        "VALUES (?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?)",
+        [path, sha, status, ",".join(sorted(kinds)), rows, now(), department, year, size,
+         json.dumps(skipped or [], ensure_ascii=False), run_id])
+
+
+def record_rejection(con: duckdb.DuckDBPyConnection, *, path: str, sha: str, size: int, reason_code: str,
+                     reason: str, sheet: str | None, cell: str | None, run_id: str) -> None:
+    record_file(con, path=path, sha=sha, status="rejected", kinds=[], rows=0, size=size, run_id=run_id)
+    con.execute("INSERT INTO audit.rejected_files VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [path, sha, reason_code, reason, sheet, cell, now(), run_id])
+
+
+def raw_table_names() -> list[str]:
+    return list(RAW_TABLES)
