@@ -44,11 +44,11 @@ def jixiao_nightly():
     def ingest(batch: list[str], p: dict, **context) -> dict:
         return run_ingest_batch(p, batch, context["run_id"])
 
-    @task
+    @task(trigger_rule="none_failed")
     def reconcile(p: dict, **context) -> dict:
         return run_reconcile(p, context["run_id"])
 
-    @task(outlets=MART_ASSETS)
+    @task(outlets=MART_ASSETS, trigger_rule="none_failed")
     def report(p: dict, rules: dict, **context) -> str:
         return run_report(p, context["run_id"], rules)
 

@@ -17,6 +17,13 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--no-progress", action="store_true")
     run.add_argument("--wait-lock", type=float, default=60.0, help="seconds to wait for another run's lock")
 
+    bf = sub.add_parser("backfill", help="reload one fiscal year and/or department from scratch, then build")
+    bf.add_argument("--year", type=int)
+    bf.add_argument("--department")
+    bf.add_argument("--landing")
+    bf.add_argument("--warehouse")
+    bf.add_argument("--reports")
+
     ing = sub.add_parser("ingest", help="only ingest the landing into raw tables")
     ing.add_argument("--landing")
     ing.add_argument("--warehouse")
@@ -46,6 +53,17 @@ def main(argv: list[str] | None = None) -> int:
         print(summary.render())
         if args.strict and summary.errors:
             return 3
+        return 0
+    if args.cmd == "backfill":
+        from .pipeline import JobFailed, run_job
+        if args.year is None and not args.department:
+            p.error("backfill needs --year, --department or both")
+        try:
+            summary = run_job(args.landing, args.warehouse, args.reports, backfill=(args.year, args.department))
+        except JobFailed as exc:
+            print(f"jixiao backfill failed: {exc}", file=sys.stderr)
+            return 2
+        print(summary.render())
         return 0
     if args.cmd == "ingest":
         from .config import resolve

@@ -539,3 +539,914 @@ def rollup(leaves: dict[str, dict[str, int]]) -> list[tuple[str, dict[str, int]]
             for k7 in sorted(c for c in leaves if c.startswith(k5)):
                 rows.append((k7, agg(k7)))
     return rows
+
+
+# ----------------------------------------------------------------------------------------------------------
+# table builders (layouts of the samples)
+# ----------------------------------------------------------------------------------------------------------
+def _head(sh: Sheet, ncol: int, title: str, dept: str, unit_text: str, who="编制单位"):
+    sh.merge(1, 1, 1, ncol, title, "title")
+    sh.merge(2, 1, 2, max(2, ncol // 2), f"{who}：{dept}", "info")
+    sh.merge(2, ncol - 1, 2, ncol, unit_text, "unit")
+
+
+def build_summary(sh: Sheet, dept: str, fy: dict):
+    """收入支出决算总表: 收入 (项目|行次|金额) left, 支出 by 功能分类 类 right, aligned bottom rows."""
+    _head(sh, 6, "收入支出决算总表", dept, f"金额单位：{sh.unit}")
+    sh.merge(3, 1, 3, 3, "收入", "header"); sh.merge(3, 4, 3, 6, "支出", "header")
+    for c, h in enumerate(["项目", "行次", "金额", "项目", "行次", "金额"], 1):
+        sh.put(4, c, h, "header")
+    income = [("一、一般公共预算财政拨款收入", fy["income_general_budget"]), ("二、政府性基金预算财政拨款收入", None),
+              ("三、国有资本经营预算财政拨款收入", None), ("四、上级补助收入", None), ("五、事业收入", None),
+              ("六、经营收入", None), ("七、附属单位上缴收入", None), ("八、其他收入", fy["other_income"] or None)]
+    classes = [(code, v) for code, v in rollup(fy["func_leaves"]) if len(code) == 3]
+    exp = [(f"{CN_NUM[i]}、{FUNC_NAMES[code]}", v["total"]) for i, (code, v) in enumerate(classes)]
+    n = max(len(income), len(exp))
+    exp += [("", None)] * (n - len(exp))
+    bottom = [(("本年收入合计", fy["income_total"]), ("本年支出合计", fy["exp_total"])),
+              (("使用非财政拨款结余", None), ("结余分配", None)),
+              (("年初结转和结余", fy["carryover_begin"]), ("年末结转和结余", fy["carryover_end"])),
+              (("总计", fy["grand_total"]), ("总计", fy["grand_total"]))]
+    right_no = 1 + n + len(bottom) + 2
+    r = 5
+    for i, ((il, iv), (el, ev)) in enumerate(zip(income + [("", None)] * (n - len(income)), exp)):
+        sh.put(r, 1, il); sh.put(r, 2, i + 1, "num"); sh.amt(r, 3, iv)
+        sh.put(r, 4, el); sh.put(r, 5, right_no + i, "num"); sh.amt(r, 6, ev)
+        r += 1
+    for j, ((il, iv), (el, ev)) in enumerate(bottom):
+        sh.put(r, 1, il, "center" if il == "总计" else "text"); sh.put(r, 2, n + j + 1, "num"); sh.amt(r, 3, iv)
+        sh.put(r, 4, el, "center" if el == "总计" else "text"); sh.put(r, 5, right_no + n + j, "num"); sh.amt(r, 6, ev)
+        r += 1
+    sh.widths.update({1: 34, 2: 7, 3: 16, 4: 34, 5: 7, 6: 16})
+
+
+FUNC_COLUMNS = {"full": [("本年支出合计", "total"), ("基本支出", "basic"), ("项目支出", "project"),
+                         ("上缴上级支出", "remit_higher"), ("经营支出", "operating"), ("对附属单位补助支出", "subsidiary")],
+                "compact": [("本年支出合计", "total"), ("基本支出", "basic"), ("项目支出", "project")],
+                "swap": [("本年支出合计", "total"), ("项目支出", "project"), ("基本支出", "basic"),
+                         ("上缴上级支出", "remit_higher"), ("经营支出", "operating"), ("对附属单位补助支出", "subsidiary")]}
+
+
+def build_func_table(sh: Sheet, dept: str, fy: dict, columns="full") -> dict[str, int]:
+    """支出决算表 by 类/款/项; returns {code: row} (row of 合计 under 'TOTAL')."""
+    cols = FUNC_COLUMNS[columns]
+    ncol = 2 + len(cols)
+    _head(sh, ncol, "支出决算表", dept, f"金额单位：{sh.unit}")
+    sh.merge(3, 1, 3, 2, "项目", "header")
+    sh.put(4, 1, "科目编码", "header"); sh.put(4, 2, "科目名称", "header")
+    for i, (h, _) in enumerate(cols):
+        sh.merge(3, 3 + i, 4, 3 + i, h, "header")
+    r = 5
+    rows = {}
+    for code, vals in rollup(fy["func_leaves"]):
+        sh.put(r, 1, code); sh.put(r, 2, {3: "", 5: "  ", 7: "    "}[len(code)] + FUNC_NAMES[code])
+        for i, (_, ck) in enumerate(cols):
+            v = vals.get(ck)
+            sh.amt(r, 3 + i, v if v else (None if ck != "total" else 0))
+        rows[code] = r
+        r += 1
+    sh.merge(r, 1, r, 2, "合计", "center")
+    tot = {"total": fy["exp_total"], "basic": fy["basic"], "project": fy["project"]}
+    for i, (_, ck) in enumerate(cols):
+        sh.amt(r, 3 + i, tot.get(ck, 0))
+    rows["TOTAL"] = r
+    sh.widths.update({1: 12, 2: 40, **{3 + i: 16 for i in range(len(cols))}})
+    return rows
+
+
+def _with_classes(rows):
+    out = []
+    for cls in sorted({c[:3] for c, _, _ in rows}):
+        kids = [x for x in rows if x[0].startswith(cls)]
+        out.append((cls, ECON_CLASS[cls], sum(v for _, _, v in kids)))
+        out += kids
+    return out
+
+
+def build_basic(sh: Sheet, dept: str, fy: dict):
+    """一般公共预算财政拨款基本支出决算表: 人员经费 (A:C) | 公用经费 (D:F) by 经济分类 codes."""
+    _head(sh, 6, "一般公共预算财政拨款基本支出决算表", dept, f"金额单位：{sh.unit}")
+    sh.merge(3, 1, 3, 3, "人员经费", "header"); sh.merge(3, 4, 3, 6, "公用经费", "header")
+    for c, h in enumerate(["科目编码", "科目名称", "决算数"] * 2, 1):
+        sh.put(4, c, h, "header")
+    left, right = _with_classes(fy["personnel"]), _with_classes(fy["public"])
+    for i in range(max(len(left), len(right))):
+        for rows, col in ((left, 1), (right, 4)):
+            if i < len(rows):
+                code, name, v = rows[i]
+                sh.put(5 + i, col, code); sh.put(5 + i, col + 1, ("" if len(code) == 3 else "  ") + name)
+                sh.amt(5 + i, col + 2, v)
+    r = 5 + max(len(left), len(right))
+    sh.merge(r, 1, r, 2, "人员经费合计", "center"); sh.amt(r, 3, fy["personnel_total"])
+    sh.merge(r, 4, r, 5, "公用经费合计", "center"); sh.amt(r, 6, fy["public_total"])
+    sh.widths.update({1: 10, 2: 30, 3: 14, 4: 10, 5: 30, 6: 14})
+
+
+def build_three_public(sh: Sheet, dept: str, fy: dict):
+    """一般公共预算财政拨款“三公”经费支出决算表: 预算数 (A:F) | 决算数 (G:L)."""
+    _head(sh, 12, "一般公共预算财政拨款“三公”经费支出决算表", dept, f"金额单位：{sh.unit}")
+    for lab, c0 in (("预算数", 1), ("决算数", 7)):
+        sh.merge(3, c0, 3, c0 + 5, lab, "header")
+        sh.merge(4, c0, 5, c0, "合计", "header")
+        sh.merge(4, c0 + 1, 5, c0 + 1, "因公出国（境）费", "header")
+        sh.merge(4, c0 + 2, 4, c0 + 4, "公务用车购置及运行维护费", "header")
+        sh.put(5, c0 + 2, "小计", "header"); sh.put(5, c0 + 3, "公务用车购置费", "header")
+        sh.put(5, c0 + 4, "公务用车运行维护费", "header")
+        sh.merge(4, c0 + 5, 5, c0 + 5, "公务接待费", "header")
+    for vals, c0 in ((fy["tp_budget"], 1), (fy["tp_actual"], 7)):
+        for i, v in enumerate(vals):
+            sh.amt(6, c0 + i, v)
+    for c in range(1, 13):
+        sh.widths[c] = 12
+
+
+def build_fixed_assets(sh: Sheet, dept: str, fy: dict):
+    year = fy["year"]
+    sh.merge(1, 1, 1, 3, f"{year}年度固定资产情况表", "title")
+    sh.merge(2, 1, 2, 2, f"单位名称：{dept}", "info"); sh.put(2, 3, f"金额单位：{sh.unit}", "unit")
+    for c, h in enumerate(["项目", "行次", "金额"], 1):
+        sh.put(3, c, h, "header")
+    for i, (lab, v) in enumerate([("固定资产原值年初数", fy["fa_begin"]), ("本年增加", fy["fa_added"]),
+                                  ("固定资产原值年末数", fy["fa_end"])]):
+        sh.put(4 + i, 1, lab); sh.put(4 + i, 2, i + 1, "num"); sh.amt(4 + i, 3, v)
+    sh.put(7, 1, "在职人员（人）"); sh.put(7, 2, 4, "num"); sh.put(7, 3, fy["staff"], "num")
+    sh.widths.update({1: 30, 2: 8, 3: 18})
+
+
+def build_legacy(book: Book, dept: str, fy: dict, unit: str, plant_r10: int = 0):
+    """常德 2016-style 收支情况表 with 支出经济分类情况 and 主要项目, vertical 三公 and 固定资产 (legacy .xls)."""
+    year = fy["year"]
+    sh = book.sheet("附表1 收支情况表", unit, "收入支出决算总表（含支出经济分类、主要项目）")
+    sh.merge(1, 1, 1, 6, f"{year}年度收入支出情况表", "title")
+    sh.merge(2, 1, 2, 3, f"单位名称：{dept}", "info"); sh.merge(2, 4, 2, 6, f"金额单位：{unit}", "unit")
+    sh.merge(3, 1, 3, 3, "收入", "header"); sh.merge(3, 4, 3, 6, "支出", "header")
+    for c, h in enumerate(["项目", "行次", "金额", "项目", "行次", "金额"], 1):
+        sh.put(4, c, h, "header")
+    income = [("一、财政补助收入", fy["income_general_budget"]), ("二、上级补助收入", None), ("三、事业收入", None),
+              ("四、经营收入", None), ("五、附属单位上缴收入", None), ("六、其他收入", fy["other_income"] or None),
+              ("本年收入合计", fy["income_total"]), ("用事业基金弥补收支差额", None),
+              ("上年结转", fy["carryover_begin"]), ("收入总计", fy["grand_total"])]
+    expend = [("一、基本支出", fy["basic"]), ("二、项目支出", fy["project"]), ("三、上缴上级支出", None),
+              ("四、经营支出", None), ("五、对附属单位补助支出", None), ("", None), ("本年支出合计", fy["exp_total"]),
+              ("结余分配", None), ("年末结转和结余", fy["carryover_end"]), ("支出总计", fy["grand_total"])]
+    r = 5
+    for i, ((il, iv), (el, ev)) in enumerate(zip(income, expend)):
+        sh.put(r, 1, il); sh.put(r, 2, i + 1, "num"); sh.amt(r, 3, iv)
+        sh.put(r, 4, el); sh.put(r, 5, i + 11, "num"); sh.amt(r, 6, ev)
+        r += 1
+    r += 1
+    sh.merge(r, 1, r, 6, "支出经济分类情况", "header"); r += 1
+    sh.put(r, 1, "科目编码", "header"); sh.merge(r, 2, r, 3, "科目名称", "header")
+    sh.put(r, 4, "基本支出", "header"); sh.merge(r, 5, r, 6, "项目支出", "header"); r += 1
+    basic_cls: dict[str, int] = {}
+    for code, _, v in fy["personnel"] + fy["public"]:
+        basic_cls[code[:3]] = basic_cls.get(code[:3], 0) + v
+    proj = dict(fy["project_econ"])
+    proj["310"] += plant_r10
+    names = dict(ECON_CLASS, **{"310": "其他资本性支出"})
+    for code in sorted(set(basic_cls) | {k for k, v in proj.items() if v}):
+        sh.put(r, 1, code, "center"); sh.merge(r, 2, r, 3, names[code])
+        sh.amt(r, 4, basic_cls.get(code))
+        sh.merge(r, 5, r, 6, None, "amount"); sh.amt(r, 5, proj.get(code) or None)
+        r += 1
+    sh.put(r, 1, "", "center"); sh.merge(r, 2, r, 3, "合计", "center")
+    sh.amt(r, 4, fy["basic"]); sh.merge(r, 5, r, 6, None, "amount"); sh.amt(r, 5, fy["project"])
+    r += 2
+    sh.merge(r, 1, r, 6, "其中：主要项目支出", "header"); r += 1
+    sh.put(r, 1, "序号", "header"); sh.merge(r, 2, r, 4, "项目名称", "header"); sh.merge(r, 5, r, 6, "金额", "header")
+    r += 1
+    for i, p in enumerate(fy["projects"], 1):
+        sh.put(r, 1, i, "num"); sh.merge(r, 2, r, 4, p["name"])
+        sh.merge(r, 5, r, 6, None, "amount"); sh.amt(r, 5, p["executed"])
+        r += 1
+    sh.widths.update({1: 24, 2: 8, 3: 18, 4: 24, 5: 8, 6: 18})
+
+    sh = book.sheet("附表2 三公经费", unit, "“三公”经费支出情况表")
+    sh.merge(1, 1, 1, 3, f"{year}年度“三公”经费支出情况表", "title")
+    sh.merge(2, 1, 2, 2, f"单位名称：{dept}", "info"); sh.put(2, 3, f"金额单位：{unit}", "unit")
+    for c, h in enumerate(["项目", "行次", "决算数"], 1):
+        sh.put(3, c, h, "header")
+    labels = ["“三公”经费合计", "1、因公出国（境）经费", "2、公务用车购置及运行维护费", "  其中：公务用车购置费",
+              "        公务用车运维费", "3、公务接待费"]
+    for i, (lab, v) in enumerate(zip(labels, fy["tp_actual"])):
+        sh.put(4 + i, 1, lab); sh.put(4 + i, 2, i + 1, "num"); sh.amt(4 + i, 3, v)
+    sh.widths.update({1: 34, 2: 8, 3: 18})
+    build_fixed_assets(book.sheet("附表3 固定资产", unit, "固定资产情况表"), dept, fy)
+
+
+def t1_rows(p: dict, unit: str, year: int, plant_r15: bool = False):
+    """Funds block (written values) and the 7 indicators of one project."""
+    bi, bf, ex = (in_unit(p[k], unit) for k in ("budget_init", "budget_full", "executed"))
+    ratio = ex / bf
+    rate, fund_score = q4(ratio), q2(min(ratio, D(1)) * 10)
+    w = p["weights"]
+    u = "万元" if unit == "万元" else unit
+    pct = q2(min(ratio, D(1)) * 100)
+    time_score = q2(min(ratio, D(1)) * w[2])
+    sat = D(p["sat"]) / 100
+    d0, d1 = p["deductions"]
+    inds = [
+        ("产出指标", "数量指标", p["qty_label"], f"{p['qty']}{p['qty_unit']}", f"{p['qty']}{p['qty_unit']}", w[0], w[0], ""),
+        ("产出指标", "质量指标", p["quality"], "100%", "100%", w[1], w[1], ""),
+        ("产出指标", "时效指标", "项目资金支付进度", "100%", f"{fmt_num(pct)}%", w[2], time_score,
+         "" if pct == 100 else "部分合同款项待验收合格后支付"),
+        ("产出指标", "成本指标", "项目成本控制", f"≤{fmt_num(bf)}{u}", f"{fmt_num(ex)}{u}", w[3], w[3], ""),
+        ("效益指标", "社会效益", f"{p['thing']}服务保障水平", "有效保障", "有效保障" if d0 == 0 else "基本保障",
+         w[4], w[4] - d0, "" if d0 == 0 else "部分功能应用深度不够，将加强推广"),
+        ("效益指标", "可持续影响", f"{p['thing']}持续稳定运行", "长期", "稳定运行" if d1 == 0 else "基本稳定",
+         w[5], w[5] - d1, "" if d1 == 0 else "长效运维机制有待完善"),
+        ("满意度指标", "服务对象满意度", f"{p['who']}满意度", "≥90%", f"{fmt_num(sat)}%", w[6],
+         w[6] if (sat >= 90 or plant_r15) else q2(w[6] * sat / 90), ""),
+    ]
+    return dict(bi=bi, bf=bf, ex=ex, rate=rate, fund_score=fund_score, inds=inds,
+                total=q2(fund_score + sum(D(x[6]) for x in inds)))
+
+
+def build_t1(sh: Sheet, dept: str, year: int, p: dict, plant_r15=False, blank_zero=False) -> dict:
+    unit = sh.unit
+    t = t1_rows(p, unit, year, plant_r15)
+    sh.merge(1, 1, 1, 8, "项目支出绩效自评表", "title")
+    sh.merge(2, 1, 2, 8, f"（{year}年度）", "subtitle")
+    sh.merge(3, 1, 3, 8, "单位：万元" if unit == "万元" else f"金额单位：{unit}", "unit")
+    sh.put(4, 1, "项目名称", "center"); sh.merge(4, 2, 4, 8, p["name"])
+    sh.put(5, 1, "主管部门", "center"); sh.merge(5, 2, 5, 4, dept)
+    sh.put(5, 5, "实施单位", "center"); sh.merge(5, 6, 5, 8, dept)
+    sh.merge(6, 1, 10, 1, f"项目资金（{unit}）", "center")
+    for i, h in enumerate(["", "年初预算数", "全年预算数", "全年执行数", "分值", "执行率", "得分"]):
+        sh.put(6, 2 + i, h, "header")
+    sh.put(7, 2, "年度资金总额")
+    sh.amt(7, 3, p["budget_init"]); sh.amt(7, 4, p["budget_full"]); sh.amt(7, 5, p["executed"])
+    sh.put(7, 6, 10, "num"); sh.put(7, 7, t["rate"], "pct"); sh.put(7, 8, t["fund_score"], "num")
+    parts = [("其中：当年财政拨款", p["cy_init"], p["cy_budget"], p["cy_exec"]),
+             ("上年结转资金", 0, p["co_budget"], p["co_exec"]),
+             ("其他资金", 0, p["other_budget"], p["other_exec"])]
+    for r, (lab, a, b, c) in zip(range(8, 11), parts):
+        sh.put(r, 2, lab)
+        for j, v in enumerate((a, b, c)):
+            sh.amt(r, 3 + j, None if (blank_zero and not v) else v)
+        for cc in (6, 7, 8):
+            sh.put(r, cc, DASH, "center")
+    sh.merge(11, 1, 12, 1, "年度总体目标", "center")
+    sh.merge(11, 2, 11, 5, "预期目标", "header"); sh.merge(11, 6, 11, 8, "实际完成情况", "header")
+    sh.merge(12, 2, 12, 5, f"{year}年安排资金{fmt_num(t['bf'])}{'万元' if unit == '万元' else unit}，"
+                           f"保障{p['thing']}正常运行，完成{p['qty_label']}{p['qty']}{p['qty_unit']}。")
+    sh.merge(12, 6, 12, 8, f"全年执行{fmt_num(t['ex'])}{'万元' if unit == '万元' else unit}，"
+                           f"{p['thing']}全年正常运行，{p['qty_label']}{p['qty']}{p['qty_unit']}。")
+    for i, h in enumerate(["一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "得分", "偏差原因分析及改进措施"]):
+        sh.put(13, 1 + i, h, "header")
+    inds = t["inds"]
+    sh.merge(14, 1, 17, 1, "产出指标", "center"); sh.merge(18, 1, 19, 1, "效益指标", "center")
+    for n, (l1, l2, l3, tgt, act, w, sc, why) in enumerate(inds):
+        r = 14 + n
+        if l1 == "满意度指标":
+            sh.put(r, 1, l1, "center")
+        sh.put(r, 2, l2, "center"); sh.put(r, 3, l3); sh.put(r, 4, tgt); sh.put(r, 5, act)
+        sh.put(r, 6, D(w), "num"); sh.put(r, 7, D(sc), "num"); sh.put(r, 8, why or None)
+    r = 14 + len(inds)
+    sh.merge(r, 1, r, 5, "总分", "center"); sh.put(r, 6, D(100), "num"); sh.put(r, 7, t["total"], "num")
+    sh.widths.update({1: 12, 2: 18, 3: 26, 4: 18, 5: 24, 6: 10, 7: 10, 8: 30})
+    return t
+
+
+def t2_tree(fy: dict):
+    tree = []
+    dd = iter(fy["t2_deductions"])
+    for l1, l2s in T2_TREES[fy["t2_tree"]]:
+        out2 = []
+        for l2, l3s in l2s:
+            out3 = []
+            for l3, w in l3s:
+                x = next(dd)
+                d = 0 if x < 0.65 else 1 if x < 0.9 else 2
+                out3.append((l3, D(w), D(max(0, w - min(d, w)))))
+            out2.append((l2, out3))
+        tree.append((l1, out2))
+    return tree
+
+
+def build_t2(sh: Sheet, dept: str, year: int, fy: dict) -> D:
+    tree = t2_tree(fy)
+    sh.merge(1, 1, 1, 5, f"{dept}{year}年度部门整体支出绩效自评表", "title")
+    sh.merge(2, 1, 2, 3, f"单位名称：{dept}", "info"); sh.merge(2, 4, 2, 5, "单位：分", "unit")
+    sh.merge(3, 1, 3, 3, "绩效指标", "header")
+    sh.merge(3, 4, 4, 4, "指标分值", "header"); sh.merge(3, 5, 4, 5, "得分", "header")
+    for c, h in enumerate(["一级指标", "二级指标", "三级指标"], 1):
+        sh.put(4, c, h, "header")
+    r = 5
+    wsum = ssum = D(0)
+    for l1, l2s in tree:
+        w1 = sum(w for _, l3s in l2s for _, w, _ in l3s)
+        n1 = sum(len(l3s) for _, l3s in l2s)
+        sh.merge(r, 1, r + n1 - 1, 1, f"{l1}（{fmt_num(w1)}分）", "center")
+        for l2, l3s in l2s:
+            w2 = sum(w for _, w, _ in l3s)
+            sh.merge(r, 2, r + len(l3s) - 1, 2, f"{l2}（{fmt_num(w2)}分）", "center")
+            for l3, w, s in l3s:
+                sh.put(r, 3, l3); sh.put(r, 4, w, "num"); sh.put(r, 5, s, "num")
+                wsum += w; ssum += s
+                r += 1
+    assert wsum == 100
+    sh.merge(r, 1, r, 3, "总分", "center"); sh.put(r, 4, wsum, "num"); sh.put(r, 5, ssum, "num")
+    sh.widths.update({1: 22, 2: 22, 3: 26, 4: 10, 5: 10})
+    return ssum
+
+
+def _wan_text(cents: int) -> str:
+    return f"{fmt_num(in_unit(cents, '万元'))}万元" if cents else "0"
+
+
+def build_t5(sh: Sheet, year: int, name: str, unit_label: str, unit_name: str, funds: dict, goal: tuple,
+             inds: list, amounts_as_text=True):
+    """项目绩效目标完成情况表 (no scores); funds: budget/executed/fiscal_budget/fiscal_executed/other_* in cents."""
+    sh.merge(1, 1, 1, 6, "项目绩效目标完成情况表", "title")
+    sh.merge(2, 1, 2, 6, f"（{year}年度）", "subtitle")
+    sh.put(3, 1, "项目名称", "center"); sh.merge(3, 2, 3, 6, name)
+    sh.put(4, 1, unit_label, "center"); sh.merge(4, 2, 4, 6, unit_name)
+    sh.merge(5, 1, 7, 1, "预算执行情况（万元）", "center")
+    rows = [("预算数：", "budget", "执行数：", "executed"), ("其中-财政拨款：", "fiscal_budget", "其中-财政拨款：", "fiscal_executed"),
+            ("其它资金：", "other_budget", "其它资金：", "other_executed")]
+    for i, (l1, k1, l2, k2) in enumerate(rows):
+        r = 5 + i
+        sh.put(r, 2, l1); sh.put(r, 4, l2)
+        if amounts_as_text:
+            sh.put(r, 3, _wan_text(funds[k1]), "center"); sh.merge(r, 5, r, 6, _wan_text(funds[k2]), "center")
+        else:
+            sh.put(r, 3, in_unit(funds[k1], "万元"), "amount")
+            sh.merge(r, 5, r, 6, in_unit(funds[k2], "万元"), "amount")
+    sh.merge(8, 1, 9, 1, "年度目标完成情况", "center")
+    sh.merge(8, 2, 8, 3, "预期目标", "header"); sh.merge(8, 4, 8, 6, "实际完成目标", "header")
+    sh.merge(9, 2, 9, 3, goal[0]); sh.merge(9, 4, 9, 6, goal[1])
+    sh.merge(10, 1, 10 + len(inds), 1, "绩效指标完成情况", "center")
+    for i, h in enumerate(["一级指标", "二级指标", "三级指标", "预期指标值（包含数字及文字描述）", "实际完成指标值（包含数字及文字描述）"]):
+        sh.put(10, 2 + i, h, "header")
+    prev = (None, None)
+    for n, (l1, l2, l3, tgt, act) in enumerate(inds):
+        r = 11 + n
+        if l1 != prev[0]:
+            sh.put(r, 2, l1, "center")
+        if (l1, l2) != prev:
+            sh.put(r, 3, l2, "center")
+        prev = (l1, l2)
+        sh.put(r, 4, l3); sh.put(r, 5, tgt); sh.put(r, 6, act)
+    sh.widths.update({1: 12, 2: 16, 3: 18, 4: 34, 5: 30, 6: 40})
+
+
+def t5_for_project(p: dict, unit: str):
+    fiscal_b, fiscal_e = p["cy_budget"] + p["co_budget"], p["cy_exec"] + p["co_exec"]
+    funds = dict(budget=p["budget_full"], executed=p["executed"], fiscal_budget=fiscal_b, fiscal_executed=fiscal_e,
+                 other_budget=p["other_budget"], other_executed=p["other_exec"])
+    sat = fmt_num(D(p["sat"]) / 100)
+    inds = [("项目完成指标", "数量指标", p["qty_label"], f"{p['qty']}{p['qty_unit']}", f"{p['qty']}{p['qty_unit']}"),
+            ("项目完成指标", "质量指标", p["quality"], "100%", "100%"),
+            ("项目完成指标", "时效指标", "项目资金支付进度", "100%",
+             f"{fmt_num(q2(min(D(p['executed']) / D(p['budget_full']), D(1)) * 100))}%"),
+            ("效益指标", "社会效益指标", f"{p['thing']}服务保障水平", "有效保障", "有效保障"),
+            ("满意度指标", "服务对象满意度指标", f"{p['who']}满意度", "90%", f"{sat}%")]
+    goal = (f"保障{p['thing']}正常运行，完成{p['qty_label']}{p['qty']}{p['qty_unit']}，{p['who']}满意度达到90%。",
+            f"{p['thing']}全年正常运行，完成{p['qty_label']}{p['qty']}{p['qty_unit']}，{p['who']}满意度{sat}%。")
+    return funds, goal, inds
+
+
+def special_fund_data(rng: random.Random, city: str, year: int, plant_r13: int = 0) -> dict:
+    """专项资金: 14–24 projects in 4 categories, amounts on the 100 元 grid (万元 with 2 decimals exact)."""
+    A = Amounts(rng, UNIT_GRID["万元"])
+    rows = []
+    for cat in FUND_CATEGORIES:
+        names = FUND_PROJECTS[cat][:]
+        rng.shuffle(names)
+        for name in sorted(names[: rng.randint(2, len(names))], key=FUND_PROJECTS[cat].index):
+            alloc = 0 if rng.random() < 0.12 else A.yuan(200_000, 9_800_000)
+            paid = alloc if rng.random() < 0.4 else A.round(int(alloc * rng.uniform(0.5, 0.98)))
+            status = ("年内未按计划启动建设" if alloc == 0 else "已开发建设，完工验收" if paid == alloc
+                      else "计划内容完成；未按期完工")
+            if cat == "涉密项目":
+                status = "涉密，内容不予公开"
+            unit = "市行政审批服务局" if rng.random() < 0.45 else rng.choice(FUND_UNITS)
+            rows.append(dict(category=cat, name=name, unit=unit, type="新建" if rng.random() < 0.1 else "续建",
+                             allocated=alloc, paid=paid, carryover=alloc - paid, status=status))
+    cats = []
+    for cat in FUND_CATEGORIES:
+        mem = [x for x in rows if x["category"] == cat]
+        alloc = sum(x["allocated"] for x in mem)
+        paid = sum(x["paid"] for x in mem)
+        budget = A.round(int(max(alloc, 1_000_000) * rng.uniform(1.05, 1.5)))
+        cats.append(dict(category=cat, count=len(mem), budget=budget, allocated=alloc, paid=paid, carryover=alloc - paid))
+    tot = {k: sum(c[k] for c in cats) for k in ("budget", "allocated", "paid", "carryover")}
+    scores = [(l1, w, D(w) - D(rng.choice([0, 50, 100, 150, 200, 300])) / 100)
+              for l1, w in (("项目决策", 15), ("项目过程", 25), ("项目产出", 30), ("项目效益", 30))]
+    return dict(name=f"智慧{city}建设资金", rows=rows, cats=cats, tot=tot, scores=scores, year=year,
+                plant_r13=plant_r13, sat=rng.randint(8500, 9800))
+
+
+def build_special_fund(book: Book, dept: str, sf: dict, sheet_names: list[str]):
+    year, fund = sf["year"], sf["name"]
+    sh = book.sheet(sheet_names[0], "万元", "专项资金收支汇总表")
+    sh.merge(1, 1, 1, 8, f"{year}年{fund}收支汇总表", "title")
+    sh.merge(2, 1, 2, 4, f"主管部门：{dept}", "info"); sh.merge(2, 7, 2, 8, "单位：万元", "unit")
+    for c, h in enumerate(["序号", "项目类别", "项目个数", "年初预算", "累计下达", "累计支付", "结转", "备注"], 1):
+        sh.put(3, c, h, "header")
+    r = 4
+    for k, c in enumerate(sf["cats"]):
+        sh.put(r, 1, CN_NUM[k], "center"); sh.put(r, 2, c["category"]); sh.put(r, 3, c["count"], "num")
+        for j, f in enumerate(("budget", "allocated", "paid", "carryover")):
+            sh.amt(r, 4 + j, c[f])
+        r += 1
+    tot = sf["tot"]
+    rate = q2(D(tot["paid"]) / D(tot["allocated"]) * 100) if tot["allocated"] else D(0)
+    sh.put(r, 2, "合计", "center"); sh.put(r, 3, sum(c["count"] for c in sf["cats"]), "num")
+    for j, f in enumerate(("budget", "allocated", "paid", "carryover")):
+        sh.amt(r, 4 + j, tot[f])
+    sh.put(r, 8, f"资金到位率100%，预算执行率{fmt_num(rate)}%")
+    sh.widths.update({1: 6, 2: 18, 3: 10, 4: 14, 5: 14, 6: 14, 7: 14, 8: 32})
+
+    sh = book.sheet(sheet_names[1], "万元", "专项资金项目实施情况表")
+    sh.merge(1, 1, 1, 8, f"{year}年{fund}项目实施情况表", "title")
+    sh.merge(2, 1, 2, 4, f"主管部门：{dept}", "info"); sh.merge(2, 7, 2, 8, "单位：万元", "unit")
+    for c, h in enumerate(["序号", "项目名称", "实施单位", "项目类型", "下达资金", "支付资金", "结转", "完成情况"], 1):
+        sh.put(3, c, h, "header")
+    r = 4
+    for i, x in enumerate(sf["rows"], 1):
+        sh.put(r, 1, i, "num"); sh.put(r, 2, x["name"]); sh.put(r, 3, x["unit"]); sh.put(r, 4, x["type"], "center")
+        sh.amt(r, 5, x["allocated"]); sh.amt(r, 6, x["paid"])
+        sh.amt(r, 7, x["carryover"] + (sf["plant_r13"] if i == 1 else 0))
+        sh.put(r, 8, x["status"])
+        r += 1
+    sh.merge(r, 1, r, 4, "合计", "center")
+    sh.amt(r, 5, tot["allocated"]); sh.amt(r, 6, tot["paid"]); sh.amt(r, 7, tot["carryover"])
+    sh.widths.update({1: 6, 2: 40, 3: 22, 4: 10, 5: 12, 6: 12, 7: 12, 8: 40})
+
+    sh = book.sheet(sheet_names[2], "万元", "绩效目标完成情况表")
+    n_soft = sum(1 for x in sf["rows"] if x["category"] == "软件平台开发")
+    n_hw = sum(1 for x in sf["rows"] if x["category"] == "信息化硬件建设")
+    sat = fmt_num(D(sf["sat"]) / 100)
+    build_t5(sh, year, fund, "主管部门", dept,
+             dict(budget=tot["allocated"], executed=tot["paid"], fiscal_budget=tot["allocated"],
+                  fiscal_executed=tot["paid"], other_budget=0, other_executed=0),
+             (f"开发{n_soft}个软件应用平台，实施{n_hw}个信息化硬件建设项目，做好运维及监测服务；社会公众满意度90%以上。",
+              f"{year}年项目年初预算{fmt_num(in_unit(tot['budget'], '万元'))}万元，累计下达{fmt_num(in_unit(tot['allocated'], '万元'))}"
+              f"万元，累计支付{fmt_num(in_unit(tot['paid'], '万元'))}万元，结转{fmt_num(in_unit(tot['carryover'], '万元'))}万元；"
+              f"社会公众满意度{sat}%。"),
+             [("产出指标", "数量指标", "软件应用平台开发", f"{n_soft}个", f"{n_soft}个"),
+              ("产出指标", "数量指标", "信息化硬件建设项目", f"{n_hw}个", f"{n_hw}个"),
+              ("产出指标", "质量指标", "软件开发质量验收合格率", "100%", "100%"),
+              ("产出指标", "时效指标", "完工及时率", "100%", "部分项目未按期完工"),
+              ("效益指标", "社会效益指标", "统筹基础建设，推动共建共享", "实现", "基本实现"),
+              ("满意度指标", "服务对象满意度指标", "社会公众满意度", "90%以上", f"{sat}%")], amounts_as_text=False)
+
+    sh = book.sheet(sheet_names[3], None, "绩效评价评分表")
+    sh.merge(1, 1, 1, 4, f"{year}年{fund}绩效评价评分表", "title")
+    sh.merge(2, 1, 2, 3, "评价机构：第三方评价机构", "info"); sh.put(2, 4, "单位：分", "unit")
+    for c, h in enumerate(["一级指标", "分值", "得分", "扣分说明"], 1):
+        sh.put(3, c, h, "header")
+    r = 4
+    for l1, w, s in sf["scores"]:
+        sh.put(r, 1, l1, "center"); sh.put(r, 2, D(w), "num"); sh.put(r, 3, s, "num")
+        sh.put(r, 4, "无扣分" if s == w else f"扣{fmt_num(D(w) - s)}分：部分指标未完全达成。")
+        r += 1
+    total = sum(s for _, _, s in sf["scores"])
+    sh.put(r, 1, "合计", "center"); sh.put(r, 2, D(100), "num"); sh.put(r, 3, total, "num"); r += 1
+    sh.put(r, 1, "评价等级", "center"); sh.merge(r, 2, r, 4, grade_of(total), "center"); r += 1
+    sh.merge(r, 1, r, 4, f"注：社会公众满意度{sat}%；建设项目存在重大信息安全隐患和重大违纪违规行为为否决性指标。", "info")
+    sh.widths.update({1: 14, 2: 8, 3: 8, 4: 60})
+    sf["total_score"] = total
+
+
+# ----------------------------------------------------------------------------------------------------------
+# orchestration
+# ----------------------------------------------------------------------------------------------------------
+PLANT_KINDS = ["R01", "R08", "R09", "R11", "R14", "R16", "R10"]
+SHEET_ALIASES = {
+    "收入支出决算总表": ["表1 收入支出决算总表", "附表1", "公开表1", "1.收入支出决算总表", "Sheet1"],
+    "支出决算表": ["表3 支出决算表", "附表3", "公开表3", "3.支出决算表", "Sheet2"],
+    "基本支出决算表": ["表6 一般公共预算财政拨款基本支出决算表", "附表6", "公开表6", "6.基本支出决算表", "Sheet3"],
+    "“三公”经费支出决算表": ["表7 三公经费支出决算表", "附表7", "公开表7", "7.三公经费", "Sheet4"],
+    "固定资产情况表": ["表8 固定资产", "附表8", "资产情况", "8.固定资产情况表", "Sheet5"],
+    "部门整体支出绩效自评表": ["整体支出绩效自评表", "自评表", "附件1", "Sheet1"],
+}
+
+
+def _plant(kind, dept, year, path, sheet, subject, left_label, left, right_label, right, severity="error", note=""):
+    return dict(id=f"{kind}:{dept}/{year}:{subject}", rule=kind[:3], severity=severity, department=dept,
+                fiscal_year=year, file=path, sheet=sheet, subject=subject, left_label=left_label,
+                left_yuan=f"{left:.2f}", right_label=right_label, right_yuan=f"{right:.2f}",
+                diff_yuan=f"{D(left) - D(right):.2f}", note=note)
+
+
+def _find_row(sh: Sheet, col: int, text: str) -> int:
+    for (r, c), v in sorted(sh.cells.items()):
+        if c == col and isinstance(v, str) and v.strip() == text:
+            return r
+    raise KeyError(text)
+
+
+class _Run:
+    def __init__(self, out: Path, seed: int, years: list[int], variation: bool, xls_share: float):
+        self.out, self.seed, self.years, self.variation, self.xls_share = out, seed, years, variation, xls_share
+        self.files: list[dict] = []
+        self.planted: list[dict] = []
+        self.tolerated: list[dict] = []
+        self.bad: list[dict] = []
+        self.totals: dict[str, dict[str, dict[str, str]]] = {}
+        self.paths: set[str] = set()
+
+    def save(self, book: Book, dept: str, year: int, kind: str, data: bytes | None = None) -> str:
+        rel = book.relpath
+        if rel in self.paths:
+            raise ValueError(f"duplicate path {rel}")
+        self.paths.add(rel)
+        target = self.out / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(book.to_bytes() if data is None else data)
+        units = sorted({s.unit for s in book.sheets if s.unit})
+        self.files.append(dict(path=rel, department=dept, fiscal_year=year, kind=kind, format=rel.rsplit(".", 1)[1],
+                               units=units, sheets=[s.name for s in book.sheets]))
+        return rel
+
+
+def _vary_book(book: Book, rng: random.Random, enabled: bool, dept: str):
+    """Per-workbook layout variation: sheet names, title/note rows above, amounts as text."""
+    if not enabled:
+        return
+    rename = rng.random() < 0.4
+    as_text = rng.random() < 0.15
+    used = set()
+    for i, sh in enumerate(book.sheets, 1):
+        if rename:
+            alias = SHEET_ALIASES.get(sh.name)
+            new = rng.choice(alias) if alias else rng.choice([f"{i}.{sh.name}", f"表{i}", f"Sheet{i}", sh.name])
+            new = new[:31]
+            if new not in used:
+                sh.name = new
+        used.add(sh.name)
+        if rng.random() < 0.3:
+            k = rng.choice([1, 2])
+            sh.shift(k)
+            sh.put(1, 1, f"附件{i}", "info")
+            if k == 2:
+                sh.put(2, 1, f"{dept}（公开）", "info")
+        if as_text and sh.unit:
+            sh.as_text = True
+
+
+def _created(rng: random.Random, year: int) -> _dt.datetime:
+    return _dt.datetime(year + 1, rng.randint(2, 9), rng.randint(1, 28), rng.randint(0, 10), rng.choice([0, 15, 30]))
+
+
+def _generate(out_dir, seed: int, years, depts: list[dict], variation: bool, xls_share: float, bad_files: int,
+              options: dict) -> dict:
+    out = Path(out_dir)
+    years = sorted(int(y) for y in years)
+    run = _Run(out, seed, years, variation, xls_share)
+    for di, dc in enumerate(depts):
+        _generate_department(run, di, dc)
+    if bad_files:
+        _bad_files(run, depts, bad_files)
+    run.files.sort(key=lambda f: f["path"])
+    return {
+        "generator": "ingest.generate",
+        "seed": seed,
+        "years": years,
+        "options": options,
+        "departments": [d["name"] for d in depts],
+        "conventions": {"amounts": "元 with 2 decimals as strings; totals are the generated (true) values",
+                        "diff_yuan": "left − right as written in the workbook(s)",
+                        "tolerance": "(n + 1) × half the unit step of the coarsest unit (50 元 for 万元, 0.005 元 for 元)"},
+        "files": run.files,
+        "totals": run.totals,
+        "planted": sorted(run.planted, key=lambda p: p["id"]),
+        "tolerated": sorted(run.tolerated, key=lambda p: p["id"]),
+        "bad_files": sorted(run.bad, key=lambda p: p["path"]),
+    }
+
+
+def _generate_department(run: _Run, di: int, dc: dict):
+    dept, city, kind = dc["name"], dc["city"], dc["kind"]
+    rng = random.Random(f"{run.seed}:{di}:{dept}")
+    coarsest = dc["unit"]
+    grid = UNIT_GRID[coarsest]
+    scale = dc.get("scale", rng.choice([0.6, 1.0, 1.0, 1.5, 2.5]))
+    plants = {(y, k): v for y, k, v in dc.get("plants", [])}
+    # R16 and rounding plants change the figures, so they are applied while the years are generated
+    fys = _department_years(rng, grid, kind, run.years, scale, dc.get("n_projects", (3, 6)))
+    A = Amounts(rng, grid)
+    for y in run.years:
+        fy = fys[y]
+        if (y, "R16") in plants and y != run.years[0]:
+            delta = plants[(y, "R16")] or A.yuan(10_000, 200_000)
+            prev_ce = fys[y - 1]["carryover_end"] if (y - 1) in fys else None
+            fy["carryover_begin"] += delta
+            finish_year(fy, A)
+            plants[(y, "R16")] = delta
+            _refresh_following(fys, run.years, y, A)
+            fy["_r16"] = (prev_ce, delta)
+        if (y, "ROUNDING") in plants:
+            pr = [p for p in fy["projects"] if p["cy_exec"] > grid][0]
+            fy["personnel"][0] = (fy["personnel"][0][0], fy["personnel"][0][1], fy["personnel"][0][2] + 6000)
+            pr["cy_exec"] -= 4000
+            finish_year(fy, A)
+            _refresh_following(fys, run.years, y, A)
+        if (y, "R12") in plants and len(fy["projects"]) > 1:
+            min(fy["projects"], key=lambda p: p["executed"])["t1"] = False
+    for y in run.years:
+        _write_year(run, rng, dc, fys[y], plants, A)
+
+
+def _refresh_following(fys, years, y, A):
+    for z in years:
+        if z > y:
+            fys[z]["carryover_begin"] = fys[z - 1]["carryover_end"]
+            fys[z]["fa_begin"] = fys[z - 1]["fa_end"]
+            finish_year(fys[z], A)
+
+
+def _unit_for(rng, run: _Run, dc: dict) -> str:
+    if not run.variation:
+        return dc["unit"]
+    allowed = [u for u in ("元", "千元", "万元") if UNIT_GRID[u] <= UNIT_GRID[dc["unit"]]]
+    return allowed[-1] if rng.random() < 0.6 else rng.choice(allowed)
+
+
+def _ext(rng, run: _Run, forced: str | None = None) -> str:
+    if forced:
+        return forced
+    return ".xls" if (run.xls_share and rng.random() < run.xls_share) else ".xlsx"
+
+
+def _write_year(run: _Run, rng: random.Random, dc: dict, fy: dict, plants: dict, A: Amounts):
+    dept, city, year = dc["name"], dc["city"], fy["year"]
+    V = run.variation
+    base = f"{year}/{dept}/"
+    key = (year, dept)
+    tot = {
+        "income_general_budget_appropriation": fy["income_general_budget"], "income_other": fy["other_income"],
+        "income_total": fy["income_total"], "carryover_begin": fy["carryover_begin"],
+        "income_grand_total": fy["grand_total"], "expenditure_basic": fy["basic"],
+        "expenditure_personnel": fy["personnel_total"], "expenditure_public": fy["public_total"],
+        "expenditure_project": fy["project"], "expenditure_total": fy["exp_total"],
+        "carryover_end": fy["carryover_end"], "expenditure_grand_total": fy["grand_total"],
+        "three_public_total": fy["tp_actual"][0], "fixed_assets_begin": fy["fa_begin"],
+        "fixed_assets_added": fy["fa_added"], "fixed_assets_end": fy["fa_end"],
+        "project_executed_t1": sum(p["executed"] for p in fy["projects"] if p["t1"]),
+    }
+    totals = {k: yuan(v) for k, v in tot.items()}
+
+    # ---------------- 部门决算 ----------------
+    legacy = (year, "R10") in plants or (year, "LEGACY") in plants or (V and rng.random() < 0.08)
+    if legacy:
+        unit = _unit_for(rng, run, dc)
+        delta = 0
+        if (year, "R10") in plants:
+            delta = plants[(year, "R10")] or A.yuan(500_000, 5_000_000)
+        name = f"{year}年度整体评价附表"
+        book = Book(base + name + (".xls" if xlwt is not None else ".xlsx"), _created(rng, year))
+        build_legacy(book, dept, fy, unit, plant_r10=delta)
+        _vary_book(book, rng, V, dept)
+        rel = run.save(book, dept, year, "final_accounts_legacy")
+        if delta:
+            proj_w = yuan_of(in_unit(fy["project"], unit), unit)
+            econ_w = sum(yuan_of(in_unit(v + (delta if k == "310" else 0), unit), unit)
+                         for k, v in fy["project_econ"].items() if v or k == "310")
+            run.planted.append(_plant("R10", dept, year, rel, book.sheets[0].name, "project_econ_breakdown",
+                                      "项目支出（合计行）", proj_w, "Σ 项目支出经济分类（302+310）", econ_w,
+                                      note="economic breakdown of project expenditure does not add up (like 常德 2016)"))
+    else:
+        unit = _unit_for(rng, run, dc)
+        ext = _ext(rng, run)
+        fname = rng.choice([f"{year}年度部门决算公开表", f"{year}年度部门决算公开附表", f"{dept}{year}年度部门决算"]) if V \
+            else f"{year}年度部门决算报表"
+        book = Book(base + fname + ext, _created(rng, year))
+        s1 = book.sheet("收入支出决算总表", unit); build_summary(s1, dept, fy)
+        s2 = book.sheet("支出决算表", unit)
+        cols = rng.choice(["full", "full", "full", "compact", "swap"]) if V else "full"
+        rows = build_func_table(s2, dept, fy, cols)
+        s3 = book.sheet("基本支出决算表", unit); build_basic(s3, dept, fy)
+        s4 = book.sheet("“三公”经费支出决算表", unit); build_three_public(s4, dept, fy)
+        s5 = book.sheet("固定资产情况表", unit); build_fixed_assets(s5, dept, fy)
+        plants_here = []
+        grid_u = UNIT_GRID[unit]
+        if (year, "R01") in plants:
+            d = plants[(year, "R01")] or A.yuan(10_000, 100_000)
+            r = _find_row(s1, 1, "八、其他收入")
+            s1.amt(r, 3, fy["other_income"] + d)
+            plants_here.append(("R01", s1.name, "income_items", "本年收入合计", fy["income_total"], "Σ 收入项目",
+                                fy["income_total"] + d, "an income item does not add up to 本年收入合计"))
+        if (year, "R08") in plants:
+            d = plants[(year, "R08")] or A.yuan(10_000, 100_000)
+            code = fy["main_leaf"]
+            r = rows[code]
+            s2.amt(r, 3, fy["func_leaves"][code]["basic"] + fy["func_leaves"][code]["project"] + d)
+            leaf = fy["func_leaves"][code]
+            plants_here.append(("R08", s2.name, f"{code}/row", f"{code} 本年支出合计", leaf["basic"] + leaf["project"] + d,
+                                "基本支出 + 项目支出", leaf["basic"] + leaf["project"],
+                                "a 项 row total differs from its parts (also Σ 项 ≠ 款)"))
+        if (year, "R09") in plants:
+            d = plants[(year, "R09")] or A.yuan(10_000, 100_000)
+            r = _find_row(s3, 1, "30101")
+            s3.amt(r, 3, fy["personnel"][0][2] + d)
+            r = _find_row(s3, 1, "301")
+            s3.amt(r, 3, sum(v for c, _, v in fy["personnel"] if c.startswith("301")) + d)
+            plants_here.append(("R09", s3.name, "personnel", "Σ 人员经费 经济分类", fy["personnel_total"] + d,
+                                "人员经费合计", fy["personnel_total"], "30101 基本工资 (and 301) overstated"))
+        for k, sheet, subj, ll, lv, rl, rv, note in plants_here:
+            assert (lv - rv) % grid_u == 0
+            run.planted.append(_plant(k, dept, year, base + fname + ext, sheet, subj, ll,
+                                      yuan_of(in_unit(lv, unit), unit), rl, yuan_of(in_unit(rv, unit), unit), note=note))
+        if (year, "ROUNDING") in plants:
+            et, b, p = (yuan_of(in_unit(fy[k], unit), unit) for k in ("exp_total", "basic", "project"))
+            for rule, subj, sheet in (("R03", "expenditure_total", s2.name), ("R08", "TOTAL/row", s2.name)):
+                t = _plant(rule, dept, year, base + fname + ext, sheet, subj, "本年支出合计", et,
+                           "基本支出 + 项目支出", b + p, severity="pass",
+                           note="rounding of 2-decimal 万元 figures (like 益阳 2020 186.29 + 2510.63 = 2696.92 vs 2696.91); "
+                                "inside tolerance, must NOT be an error")
+                t["tolerance_yuan"] = f"{3 * HALF_STEP_YUAN[unit]:.2f}"
+                t["id"] = t["id"].replace(f"{rule}:", f"{rule}:", 1)
+                run.tolerated.append(t)
+        _vary_book(book, rng, V, dept)
+        run.save(book, dept, year, "final_accounts")
+        if (year, "R16") in plants and fy.get("_r16") and fy["_r16"][0] is not None:
+            prev_ce, delta = fy["_r16"]
+            run.planted.append(_plant("R16", dept, year, base + fname + ext, s1.name, "carryover",
+                                      f"年初结转和结余 {year}", yuan_of(in_unit(fy["carryover_begin"], unit), unit),
+                                      f"年末结转和结余 {year - 1}", yuan_of(in_unit(prev_ce, unit), unit),
+                                      note="carry-over at the start of the year differs from the previous year's end"))
+
+    # ---------------- T1 项目支出绩效自评表 ----------------
+    unit = _unit_for(rng, run, dc)
+    ext = _ext(rng, run)
+    fname = rng.choice([f"{year}年度项目支出绩效自评表", f"{year}年部门项目绩效评价自评表", f"{dept}{year}年项目支出绩效自评"]) \
+        if V else f"{year}年度项目支出绩效自评表"
+    book = Book(base + fname + ext, _created(rng, year))
+    t1_exec = D(0)
+    r15 = (year, "R15") in plants
+    for i, p in enumerate([p for p in fy["projects"] if p["t1"]], 1):
+        plant15 = r15 and i == 1
+        if plant15:
+            p["sat"] = 8695
+        sh = book.sheet(f"{i}.{p['name']}"[:31], unit)
+        t = build_t1(sh, dept, year, p, plant_r15=plant15, blank_zero=(unit == "万元"))
+        t1_exec += yuan_of(t["ex"], unit)
+        if plant15:
+            w6 = D(p["weights"][6])
+            recomputed = q2(w6 * D("86.95") / 90)
+            pl = _plant("R15", dept, year, base + fname + ext, sh.name, f"{p['name']}/{p['who']}满意度",
+                        f"self score ({p['who']}满意度 86.95% vs ≥90%)", w6, "recomputed score (proportional)",
+                        recomputed, severity="warn",
+                        note="target missed but full marks self-reported (like 常德 2022 satisfaction 86.95%)")
+            pl.update(left_yuan=None, right_yuan=None, diff_yuan=None, self_score=f"{w6:.2f}",
+                      recomputed_score=f"{recomputed:.2f}", diff_score=f"{w6 - recomputed:.2f}",
+                      target="≥90%", actual="86.95%")
+            run.planted.append(pl)
+        if (year, "R11") in plants and i == 1:
+            sh.put(7, 7, t["rate"] + D("0.05"), "pct")
+            pl = _plant("R11", dept, year, base + fname + ext, sh.name, f"{p['name']}/execution_rate",
+                        "执行率 (written)", t["rate"] + D("0.05"), "全年执行数 / 全年预算数", t["rate"])
+            pl.update(left_yuan=None, right_yuan=None, diff_yuan=None, written_rate=f"{t['rate'] + D('0.05'):.4f}",
+                      computed_rate=f"{t['rate']:.4f}", diff_rate="0.0500")
+            run.planted.append(pl)
+    _vary_book(book, rng, V, dept)
+    rel_t1 = run.save(book, dept, year, "project_self_evaluation")
+    if (year, "R12") in plants:
+        fin_unit = dc["unit"]
+        run.planted.append(_plant("R12", dept, year, rel_t1, None, "project_coverage", "Σ 全年执行数 (项目支出绩效自评表)",
+                                  t1_exec, "项目支出 (部门决算)", yuan_of(in_unit(fy["project"], fin_unit), fin_unit),
+                                  severity="warn", note="one small project has no self-evaluation sheet"))
+
+    # ---------------- T2 部门整体支出绩效自评表 ----------------
+    ext = _ext(rng, run)
+    book = Book(base + f"{year}年部门整体支出绩效评价自评表{ext}", _created(rng, year))
+    sh = book.sheet("部门整体支出绩效自评表")
+    score = build_t2(sh, dept, year, fy)
+    totals["department_total_score"] = f"{score:.2f}"
+    if (year, "R14") in plants:
+        r = _find_row(sh, 1, "总分")
+        sh.put(r, 5, score + 1, "num")
+        pl = _plant("R14", dept, year, base + f"{year}年部门整体支出绩效评价自评表{ext}", sh.name, "department/total_score",
+                    "总分 (written)", score + 1, "Σ 得分", score)
+        pl.update(left_yuan=None, right_yuan=None, diff_yuan=None, written_total=f"{score + 1:.2f}",
+                  sum_scores=f"{score:.2f}", diff_score="1.00")
+        run.planted.append(pl)
+    _vary_book(book, rng, V, dept)
+    run.save(book, dept, year, "department_self_evaluation")
+
+    # ---------------- T5 项目绩效目标完成情况表 ----------------
+    if dc.get("t5"):
+        ext = _ext(rng, run)
+        book = Book(base + f"{year}年度项目绩效目标完成情况表{ext}", _created(rng, year))
+        top = sorted(fy["projects"], key=lambda p: (-p["budget_full"], p["name"]))[: min(3, len(fy["projects"]))]
+        for i, p in enumerate(top, 1):
+            funds, goal, inds = t5_for_project(p, "万元")
+            build_t5(book.sheet(f"{i}.{p['name']}"[:31], "万元"), year, p["name"], "预算单位", f"{dept}（本级）",
+                     funds, goal, inds)
+        _vary_book(book, rng, V, dept)
+        run.save(book, dept, year, "project_targets")
+
+    # ---------------- 专项资金 ----------------
+    if year in dc.get("special_years", ()):
+        d13 = plants.get((year, "R13")) or 0
+        if (year, "R13") in plants and not d13:
+            d13 = 10_000 * rng.randint(5, 50)
+        sf = special_fund_data(rng, city, year, plant_r13=d13)
+        ext = _ext(rng, run)
+        rel = base + f"{year}年{sf['name']}绩效评价附表{ext}"
+        book = Book(rel, _created(rng, year))
+        build_special_fund(book, dept, sf, ["附件1 收支汇总表", "附件2 项目实施情况表", "附件3 绩效目标完成情况表",
+                                            "附件4 绩效评价评分表"])
+        _vary_book(book, rng, V, dept)
+        run.save(book, dept, year, "special_fund")
+        totals["special_fund_allocated"] = yuan(sf["tot"]["allocated"])
+        totals["special_fund_paid"] = yuan(sf["tot"]["paid"])
+        totals["special_fund_carryover"] = yuan(sf["tot"]["carryover"])
+        totals["special_fund_total_score"] = f"{sf['total_score']:.2f}"
+        if d13:
+            x = sf["rows"][0]
+            run.planted.append(_plant("R13", dept, year, rel, book.sheets[1].name, f"{x['name']}/carryover",
+                                      "结转 (written)", D(x["carryover"] + d13) / 100, "下达资金 − 支付资金",
+                                      D(x["carryover"]) / 100, note="project row carry-over typo"))
+    run.totals.setdefault(dept, {})[str(year)] = totals
+
+
+def _bad_files(run: _Run, depts: list[dict], k: int):
+    rng = random.Random(f"{run.seed}:bad")
+    for i in range(k):
+        dc = depts[rng.randrange(len(depts))]
+        dept, year = dc["name"], rng.choice(run.years)
+        base = f"{year}/{dept}/"
+        kind = ["truncated_zip", "staff_roster", "meeting_signin"][i % 3]
+        created = _created(rng, year)
+        if kind == "truncated_zip":
+            book = Book(base + f"{year}年度部门决算报表（修订{i + 1}）.xlsx", created)
+            sh = book.sheet("收入支出决算总表", "元")
+            sh.put(1, 1, "收入支出决算总表", "title")
+            for r in range(2, 40):
+                sh.put(r, 1, f"行{r}"); sh.put(r, 3, D(rng.randint(1000, 10 ** 7)) / 100, "amount")
+            data = book.to_bytes()
+            data = data[: max(200, len(data) * 2 // 5)]
+        else:
+            title = "在职职工花名册" if kind == "staff_roster" else "绩效自评工作会议签到表"
+            book = Book(base + f"{year}年{title}{i + 1}.xlsx", created)
+            sh = book.sheet("花名册" if kind == "staff_roster" else "签到表")
+            sh.merge(1, 1, 1, 6, f"{dept}{title}", "title")
+            heads = ["序号", "姓名", "性别", "出生年月", "职务", "联系电话"] if kind == "staff_roster" else \
+                ["序号", "姓名", "单位", "职务", "签到时间", "备注"]
+            for c, h in enumerate(heads, 1):
+                sh.put(2, c, h, "header")
+            for r in range(3, 3 + rng.randint(8, 30)):
+                nm = rng.choice(ROSTER_NAMES)
+                vals = [r - 2, nm, rng.choice(["男", "女"]), f"{rng.randint(1965, 1998)}.{rng.randint(1, 12):02d}",
+                        rng.choice(["科员", "副科长", "科长", "工程师"]), f"139{rng.randint(10 ** 7, 10 ** 8 - 1)}"] \
+                    if kind == "staff_roster" else [r - 2, nm, dept, rng.choice(["科员", "科长"]), f"{year + 1}-03-0{rng.randint(1, 9)} 09:00", ""]
+                for c, v in enumerate(vals, 1):
+                    sh.put(r, c, v)
+            data = None
+        rel = run.save(book, dept, year, "bad_file", data)
+        run.files[-1]["kind"] = "bad_file"
+        run.bad.append(dict(path=rel, department=dept, fiscal_year=year, kind=kind,
+                            expected="rejected (not a readable workbook)" if kind == "truncated_zip"
+                            else "rejected (no known template)"))
+
+
+def generate_landing(out_dir, departments: int = 4, years: tuple[int, ...] = (2020, 2021, 2022), seed: int = 20201231,
+                     variation: bool = False, bad_files: int = 0, xls_share: float = 0.0,
+                     planted_discrepancy_rate: float = 0.0, manifest_path=None) -> dict:
+    """Write a landing of ``departments`` × ``years`` submissions under ``out_dir``; return the manifest.
+
+    ``variation``: per-workbook layout variation (sheet names, rows above the title, column order of 支出决算表,
+    unit 元/千元/万元, amounts as text with thousands separators, legacy .xls layout); ``xls_share``: share of
+    workbooks written as legacy .xls; ``bad_files``: corrupted (truncated zip) and unrelated workbooks (staff
+    roster, sign-in sheet); ``planted_discrepancy_rate``: per department-year probability of one planted
+    discrepancy (rules R01, R08, R09, R10, R11, R14, R16; R13 where a special fund exists).
+    ``manifest_path``: where to write the manifest as JSON (must be outside ``out_dir``'s landing tree).
+    """
+    years = tuple(sorted(int(y) for y in years))
+    rng = random.Random(f"config:{seed}")
+    depts = []
+    for name, city, kind in department_names(departments, seed):
+        unit = "元"
+        if variation:
+            x = rng.random()
+            unit = "元" if x < 0.5 else "千元" if x < 0.65 else "万元"
+        dc = dict(name=name, city=city, kind=kind, unit=unit, t5=rng.random() < 0.3,
+                  special_years=tuple(y for y in years if rng.random() < 0.04), plants=[])
+        for y in years:
+            if planted_discrepancy_rate and rng.random() < planted_discrepancy_rate:
+                kinds = [k for k in PLANT_KINDS if not (k == "R16" and y == years[0])]
+                if y in dc["special_years"]:
+                    kinds.append("R13")
+                dc["plants"].append((y, rng.choice(kinds), 0))
+        depts.append(dc)
+    options = dict(departments=departments, variation=variation, bad_files=bad_files, xls_share=xls_share,
+                   planted_discrepancy_rate=planted_discrepancy_rate)
+    manifest = _generate(out_dir, seed, years, depts, variation, xls_share, bad_files, options)
+    if manifest_path:
+        write_manifest(manifest, manifest_path, out_dir)
+    return manifest
+
+
+def write_manifest(manifest: dict, path, out_dir=None):
+    p = Path(path).resolve()
+    if out_dir is not None:
+        root = Path(out_dir).resolve()
+        if p == root or root in p.parents:
+            raise ValueError("the manifest must not be written inside the landing (workbooks only)")
+    p.parent.mkdir(parents=True, exist_ok=True)
+    p.write_text(json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True) + "\n", encoding="utf-8")

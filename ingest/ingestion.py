@@ -1,20 +1,34 @@
-"""Ingest a landing: new or changed workbooks are read, extracted and loaded one transaction per file; files seen
-before (same path and hash) are skipped; identical content under another name is 'unchanged'; a new version of a
-file supersedes the old one (its rows stay in raw as history). Bad files are rejected with a reason and the batch
-goes on. Every landed file ends with exactly one current status."""
+"""Ingest a landing.
+
+New or changed workbooks are read, recognised and extracted — in long-lived worker processes when there are many
+(each turns its rows into Arrow tables itself) — and loaded into ``raw.*`` in bulk: one transaction per chunk of
+whole files, so a file is either entirely loaded or not at all. Files seen before (same path and hash) are skipped;
+identical content under another name is 'unchanged'; a new version (same path, or same department, year and table
+kinds) supersedes the old one, whose rows stay in raw as history. Bad files are rejected with a reason and the
+batch goes on. Every landed file ends with exactly one current status.
+"""
 from __future__ import annotations
 
+import json
+import multiprocessing as mp
+import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Iterator
 
 import duckdb
+import pyarrow as pa
 
 from .errors import IngestError, ReasonCode
 from .extract import Extraction, extract_workbook
+from .faults import crash_point
 from .landing import LandedFile, discover
 from .readers import read_workbook
-from .warehouse import ensure_schema, insert_rows, record_file, record_rejection
+from .warehouse import arrow_table, ensure_schema, insert_arrow, now, record_file, record_rejection
+
+CHUNK_FILES = int(os.environ.get("JIXIAO_CHUNK_FILES", "64"))
+PARALLEL_MIN_FILES = 48
 
 
 @dataclass
@@ -28,9 +42,27 @@ class IngestSummary:
     rows: int = 0
     rejections: list[str] = field(default_factory=list)
 
+    @property
+    def changed(self) -> bool:
+        return bool(self.loaded or self.superseded or self.rejected or self.unchanged)
+
     def as_dict(self) -> dict:
         return dict(files=self.files, loaded=self.loaded, unchanged=self.unchanged, superseded=self.superseded,
                     rejected=self.rejected, skipped_known=self.skipped_known, rows=self.rows)
+
+
+@dataclass
+class Packed:
+    """One file's extraction, rows already as Arrow tables (built in the worker)."""
+    rel: str
+    sha256: str
+    size: int
+    kinds: list[str]
+    department: str | None
+    year: int | None
+    skipped: list[str]
+    row_count: int
+    tables: dict[str, pa.Table]
 
 
 def process_file(f: LandedFile) -> Extraction | IngestError:
@@ -47,6 +79,43 @@ def process_file(f: LandedFile) -> Extraction | IngestError:
     except IngestError as err:
         err.file = err.file or f.rel
         return err
+    except Exception as exc:  # never let one file stop the batch
+        return IngestError(ReasonCode.EXTRACT_FAILED, f"extraction failed ({type(exc).__name__}: {exc})", file=f.rel)
+
+
+def pack_file(f: LandedFile) -> Packed | IngestError:
+    res = process_file(f)
+    if isinstance(res, IngestError):
+        return res
+    try:
+        tables = {t: arrow_table(t, rows) for t, rows in res.rows.items() if rows}
+    except Exception as exc:
+        return IngestError(ReasonCode.BAD_VALUE, f"a value could not be typed ({type(exc).__name__}: {exc})",
+                           file=f.rel)
+    return Packed(rel=f.rel, sha256=f.sha256, size=f.size, kinds=sorted(res.template_kinds),
+                  department=res.department_name, year=res.fiscal_year, skipped=res.skipped,
+                  row_count=res.row_count, tables=tables)
+
+
+def _pack_chunk(files: list[LandedFile]) -> list[Packed | IngestError]:
+    return [pack_file(f) for f in files]
+
+
+def _chunks(files: list[LandedFile], n: int) -> list[list[LandedFile]]:
+    return [files[i:i + n] for i in range(0, len(files), n)]
+
+
+def packed_results(files: list[LandedFile], workers: int | None = None) -> Iterator[list[Packed | IngestError]]:
+    """Chunks of results in landing order; worker processes (spawned once, kept for the whole run) when it pays."""
+    workers = workers if workers is not None else int(os.environ.get("JIXIAO_WORKERS", os.cpu_count() or 1))
+    chunks = _chunks(files, CHUNK_FILES if len(files) > CHUNK_FILES * workers else max(1, len(files) // max(workers, 1)))
+    if workers <= 1 or len(files) < PARALLEL_MIN_FILES:
+        for c in chunks:
+            yield _pack_chunk(c)
+        return
+    ctx = mp.get_context("spawn")
+    with ctx.Pool(processes=workers) as pool:
+        yield from pool.imap(_pack_chunk, chunks)
 
 
 def _known(con: duckdb.DuckDBPyConnection) -> tuple[set[tuple[str, str]], dict[str, str], dict[str, tuple]]:
@@ -61,31 +130,39 @@ def _known(con: duckdb.DuckDBPyConnection) -> tuple[set[tuple[str, str]], dict[s
     return seen, content, rej
 
 
-def load_extraction(con: duckdb.DuckDBPyConnection, f: LandedFile, ex: Extraction, run_id: str) -> int:
-    """Supersede earlier versions and insert this file's rows, all in one transaction."""
-    kinds = ",".join(sorted(ex.template_kinds))
+def load_chunk(con: duckdb.DuckDBPyConnection, packs: list[Packed], run_id: str) -> int:
+    """Supersede earlier versions and insert the chunk's rows and audit records, all in one transaction.
+    Returns the number of earlier versions superseded."""
+    if not packs:
+        return 0
+    superseded = 0
     con.execute("BEGIN TRANSACTION")
     try:
-        superseded = con.execute(
-            "UPDATE audit.ingested_files SET status = 'superseded', superseded_by = ? "
-            "WHERE status = 'loaded' AND (path = ? OR (department_name IS NOT DISTINCT FROM ? "
-            "AND fiscal_year IS NOT DISTINCT FROM ? AND template_kinds = ?)) RETURNING path",
-            [f.sha256, f.rel, ex.department_name, ex.fiscal_year, kinds]).fetchall()
-        n = 0
-        for table, rows in ex.rows.items():
-            n += insert_rows(con, table, rows)
-        record_file(con, path=f.rel, sha=f.sha256, status="loaded", kinds=sorted(ex.template_kinds),
-                    rows=ex.row_count, size=f.size, run_id=run_id, department=ex.department_name,
-                    year=ex.fiscal_year, skipped=ex.skipped)
+        for p in packs:  # in landing order: a later file of the same slice supersedes an earlier one
+            superseded += len(con.execute(
+                "UPDATE audit.ingested_files SET status = 'superseded', superseded_by = ? "
+                "WHERE status = 'loaded' AND (path = ? OR (department_name IS NOT DISTINCT FROM ? "
+                "AND fiscal_year IS NOT DISTINCT FROM ? AND template_kinds = ?)) RETURNING path",
+                [p.sha256, p.rel, p.department, p.year, ",".join(p.kinds)]).fetchall())
+            record_file(con, path=p.rel, sha=p.sha256, status="loaded", kinds=p.kinds, rows=p.row_count,
+                        size=p.size, run_id=run_id, department=p.department, year=p.year, skipped=p.skipped)
+        by_table: dict[str, list[pa.Table]] = {}
+        for p in packs:
+            for t, tbl in p.tables.items():
+                by_table.setdefault(t, []).append(tbl)
+        for t, tbls in by_table.items():
+            insert_arrow(con, t, pa.concat_tables(tbls) if len(tbls) > 1 else tbls[0])
+            crash_point("ingest_mid_file")
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")
         raise
-    return len(superseded)
+    return superseded
 
 
 def ingest_landing(con: duckdb.DuckDBPyConnection, landing: str | Path, run_id: str,
-                   progress: bool = False, only: set[str] | None = None) -> IngestSummary:
+                   progress: bool = False, only: set[str] | None = None,
+                   workers: int | None = None) -> IngestSummary:
     ensure_schema(con)
     files = discover(landing)
     if only is not None:
@@ -93,13 +170,13 @@ def ingest_landing(con: duckdb.DuckDBPyConnection, landing: str | Path, run_id: 
     seen, content, rejected = _known(con)
     summary = IngestSummary(files=len(files))
     todo: list[LandedFile] = []
+    pending: dict[str, str] = {}
     for f in files:
         if (f.rel, f.sha256) in seen:
             summary.skipped_known += 1
-        elif f.sha256 in content:
+        elif f.sha256 in content or f.sha256 in pending:  # renamed or duplicate copy of known content
             record_file(con, path=f.rel, sha=f.sha256, status="unchanged", kinds=[], rows=0, size=f.size,
                         run_id=run_id)
-            seen.add((f.rel, f.sha256))
             summary.unchanged += 1
         elif f.sha256 in rejected:
             code, reason, sheet, cell = rejected[f.sha256]
@@ -107,38 +184,44 @@ def ingest_landing(con: duckdb.DuckDBPyConnection, landing: str | Path, run_id: 
                              sheet=sheet, cell=cell, run_id=run_id)
             summary.rejected += 1
         else:
+            pending[f.sha256] = f.rel
             todo.append(f)
+    by_rel = {f.rel: f for f in todo}
     bar = None
     if progress and todo:
         from tqdm import tqdm
         bar = tqdm(total=len(todo), desc="ingest", unit="file", file=sys.stderr)
-    for f in todo:
-        if f.sha256 in content:  # a duplicate within this batch
-            record_file(con, path=f.rel, sha=f.sha256, status="unchanged", kinds=[], rows=0, size=f.size,
-                        run_id=run_id)
-            summary.unchanged += 1
-        else:
-            result = process_file(f)
-            if isinstance(result, IngestError):
-                _reject(con, f, result, run_id, summary)
+    for results in packed_results(todo, workers):
+        packs: list[Packed] = []
+        for r in results:
+            if isinstance(r, IngestError):
+                _reject(con, r, run_id, summary, by_rel)
             else:
+                packs.append(r)
+        try:
+            summary.superseded += load_chunk(con, packs, run_id)
+        except Exception:  # a chunk the warehouse refused: load its files one by one to isolate the culprit
+            for p in packs:
                 try:
-                    summary.superseded += load_extraction(con, f, result, run_id)
-                    summary.loaded += 1
-                    summary.rows += result.row_count
-                    content[f.sha256] = "loaded"
-                except Exception as exc:  # the warehouse refused the rows: reject, keep the batch going
-                    _reject(con, f, IngestError(ReasonCode.LOAD_FAILED,
-                                                f"rows could not be loaded ({type(exc).__name__}: {exc})",
-                                                file=f.rel), run_id, summary)
+                    summary.superseded += load_chunk(con, [p], run_id)
+                except Exception as exc:
+                    _reject(con, IngestError(ReasonCode.LOAD_FAILED,
+                                             f"rows could not be loaded ({type(exc).__name__}: {exc})", file=p.rel),
+                            run_id, summary, by_rel)
+                    packs = [q for q in packs if q is not p]
+        for p in packs:
+            summary.loaded += 1
+            summary.rows += p.row_count
+            crash_point("ingest_after_file")
         if bar:
-            bar.update(1)
+            bar.update(len(results))
     if bar:
         bar.close()
     return summary
 
 
-def _reject(con, f: LandedFile, err: IngestError, run_id: str, summary: IngestSummary) -> None:
+def _reject(con, err: IngestError, run_id: str, summary: IngestSummary, files: dict[str, LandedFile]) -> None:
+    f = files[err.file]
     record_rejection(con, path=f.rel, sha=f.sha256, size=f.size, reason_code=err.reason_code, reason=str(err),
                      sheet=err.sheet, cell=err.cell, run_id=run_id)
     summary.rejected += 1

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from .config import Paths, resolve
 from .dbt_runner import run_dbt
+from .faults import arm, crash_point
 from .ingestion import IngestSummary, ingest_landing
 from .joblock import JobLocked, job_lock
 from .warehouse import WarehouseLocked, connect, ensure_schema, now
@@ -69,13 +70,15 @@ def step_ingest(paths: Paths, run_id: str, progress: bool = False, wait_lock: fl
     con = connect(paths.warehouse, wait_seconds=wait_lock)
     try:
         ensure_schema(con)
-        con.execute("INSERT INTO audit.runs VALUES (?, ?, NULL, 'running', NULL)", [run_id, now()])
+        con.execute("INSERT INTO audit.runs SELECT ?, ?, NULL, 'running', NULL "
+                    "WHERE NOT EXISTS (SELECT 1 FROM audit.runs WHERE run_id = ?)", [run_id, now(), run_id])
         return ingest_landing(con, paths.landing, run_id, progress=progress, only=only)
     finally:
         con.close()
 
 
 def step_dbt(paths: Paths) -> tuple[int, int, list[str]]:
+    arm("dbt")
     res = run_dbt(paths.warehouse, "build")
     if not res.success and any("error" in f.lower() and "test." not in f for f in res.failures):
         raise JobFailed("dbt build failed: " + "; ".join(res.failures[:10]))
@@ -85,6 +88,7 @@ def step_dbt(paths: Paths) -> tuple[int, int, list[str]]:
 def step_reconcile(paths: Paths, run_id: str, wait_lock: float = 60.0) -> dict:
     from .reconcile import run_reconciliation
     con = connect(paths.warehouse, wait_seconds=wait_lock)
+    arm("reconcile")
     try:
         s = run_reconciliation(con, run_id, paths.reports)
     finally:
@@ -118,13 +122,30 @@ def mart_counts(paths: Paths) -> dict[str, int]:
         con.close()
 
 
+def step_reset(paths: Paths, year: int | None, department: str | None, wait_lock: float = 60.0) -> set[str]:
+    """Backfill: forget the slice, return the landed files to load again."""
+    from .backfill import reset_scope
+    from .landing import discover
+    con = connect(paths.warehouse, wait_seconds=wait_lock)
+    try:
+        ensure_schema(con)
+        return reset_scope(con, discover(paths.landing), year, department)
+    finally:
+        con.close()
+
+
 def run_job(landing=None, warehouse=None, reports=None, progress: bool = False, wait_lock: float = 60.0,
-            lookup=None) -> JobSummary:
+            lookup=None, backfill: tuple[int | None, str | None] | None = None) -> JobSummary:
+    """The whole job once. ``backfill=(year, department)`` first forgets that slice and reloads only it."""
     paths = resolve(landing, warehouse, reports, lookup=lookup)
     run_id = new_run_id()
+    only: set[str] | None = None
     try:
         with job_lock(paths.warehouse, wait_seconds=wait_lock):
-            ing = step_ingest(paths, run_id, progress=progress, wait_lock=wait_lock)
+            if backfill is not None:
+                only = step_reset(paths, *backfill, wait_lock=wait_lock)
+            ing = step_ingest(paths, run_id, progress=progress, wait_lock=wait_lock, only=only)
+            crash_point("after_ingest")
             models, tests, warn = step_dbt(paths)
             summary = JobSummary(run_id=run_id, paths=paths, ingest=ing, dbt_models=models, dbt_tests=tests,
                                  dbt_warnings=warn)

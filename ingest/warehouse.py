@@ -47,7 +47,9 @@ def now() -> datetime:
     return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
-def _arrow(table: str, rows: list[dict]) -> pa.Table:
+def arrow_table(table: str, rows: list[dict]) -> pa.Table:
+    """Rows (dicts) as an Arrow table of the raw table's columns: integers/booleans typed, the rest as strings
+    (decimals travel as exact strings and are cast by DuckDB on insert)."""
     cols = columns(table)
     data = {}
     for name, typ in cols:
@@ -62,17 +64,21 @@ def _arrow(table: str, rows: list[dict]) -> pa.Table:
 
 
 def insert_rows(con: duckdb.DuckDBPyConnection, table: str, rows: list[dict]) -> int:
-    """Bulk insert through Arrow; decimals travel as strings and are cast exactly by DuckDB."""
+    """Bulk insert dict rows through Arrow."""
     if not rows:
         return 0
-    tbl = _arrow(table, rows)
+    return insert_arrow(con, table, arrow_table(table, rows))
+
+
+def insert_arrow(con: duckdb.DuckDBPyConnection, table: str, tbl: pa.Table) -> int:
+    """Bulk insert an Arrow table built by :func:`arrow_table`; decimals are cast exactly by DuckDB."""
     con.register("_jixiao_batch", tbl)
     try:
         select = ", ".join(f"CAST({n} AS {t}) AS {n}" for n, t in columns(table))
         con.execute(f"INSERT INTO raw.{table} SELECT {select} FROM _jixiao_batch")
     finally:
         con.unregister("_jixiao_batch")
-    return len(rows)
+    return tbl.num_rows
 
 
 def record_file(con: duckdb.DuckDBPyConnection, *, path: str, sha: str, status: str, kinds: list[str],

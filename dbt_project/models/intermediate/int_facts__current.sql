@@ -1,0 +1,12 @@
+-- Current rows of raw.facts (rows of files whose current version is loaded), exact duplicates removed.
+with
+
+current_rows as (
+
+    select distinct *
+    from {{ ref('stg_raw__facts') }}
+    where is_current
+
+)
+
+select * from current_rows
