@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import io
+from copy import copy as _copy
 import json
 import random
 import re
@@ -31,6 +32,7 @@ from pathlib import Path
 import openpyxl
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.merge import MergedCellRange
 
 try:  # xlwt is only needed for legacy .xls output
     import xlwt
@@ -279,9 +281,9 @@ _XLSX_STYLE = {  # key -> (font, alignment, number_format, border)
 def _xlsx_bytes(book: Book) -> bytes:
     wb = openpyxl.Workbook()
     wb.remove(wb.active)
+    template: dict[str, object] = {}  # style key -> a styled cell whose _style is copied (fast path)
     for s in book.sheets:
         ws = wb.create_sheet(s.name)
-        template: dict[str, object] = {}  # style key -> a styled cell whose _style is copied (fast path)
         for (r, c) in sorted(s.cells):
             v = s.value(r, c)
             st = s.styles.get((r, c), "text")
@@ -289,7 +291,7 @@ def _xlsx_bytes(book: Book) -> bytes:
                 st = "text"
             cell = ws.cell(r, c, v)
             if st in template:
-                cell._style = template[st]._style.copy()
+                cell._style = _copy(template[st]._style)
             else:
                 font, align, nf, border = _XLSX_STYLE[st]
                 if font is not None:
@@ -301,8 +303,8 @@ def _xlsx_bytes(book: Book) -> bytes:
                 if border is not None:
                     cell.border = border
                 template[st] = cell
-        for (r1, c1, r2, c2) in s.merges:
-            ws.merge_cells(start_row=r1, start_column=c1, end_row=r2, end_column=c2)
+        for (r1, c1, r2, c2) in s.merges:  # registered directly: merge_cells() would restyle every covered cell
+            ws.merged_cells.add(MergedCellRange(ws, f"{get_column_letter(c1)}{r1}:{get_column_letter(c2)}{r2}"))
         for c, w in sorted(s.widths.items()):
             ws.column_dimensions[get_column_letter(c)].width = w
     wb.properties.creator = book.author
@@ -1202,6 +1204,7 @@ def _write_year(run: _Run, rng: random.Random, dc: dict, fy: dict, plants: dict,
         build_legacy(book, dept, fy, unit, plant_r10=delta)
         _vary_book(book, rng, V, dept)
         rel = run.save(book, dept, year, "final_accounts_legacy")
+        fin = (rel, book.sheets[0].name, unit)
         if delta:
             proj_w = yuan_of(in_unit(fy["project"], unit), unit)
             econ_w = sum(yuan_of(in_unit(v + (delta if k == "310" else 0), unit), unit)
@@ -1259,17 +1262,15 @@ def _write_year(run: _Run, rng: random.Random, dc: dict, fy: dict, plants: dict,
                            note="rounding of 2-decimal 万元 figures (like 益阳 2020 186.29 + 2510.63 = 2696.92 vs 2696.91); "
                                 "inside tolerance, must NOT be an error")
                 t["tolerance_yuan"] = f"{3 * HALF_STEP_YUAN[unit]:.2f}"
-                t["id"] = t["id"].replace(f"{rule}:", f"{rule}:", 1)
                 run.tolerated.append(t)
         _vary_book(book, rng, V, dept)
-        run.save(book, dept, year, "final_accounts")
-        if (year, "R16") in plants and fy.get("_r16") and fy["_r16"][0] is not None:
-            prev_ce, delta = fy["_r16"]
-            run.planted.append(_plant("R16", dept, year, base + fname + ext, s1.name, "carryover",
-                                      f"年初结转和结余 {year}", yuan_of(in_unit(fy["carryover_begin"], unit), unit),
-                                      f"年末结转和结余 {year - 1}", yuan_of(in_unit(prev_ce, unit), unit),
-                                      note="carry-over at the start of the year differs from the previous year's end"))
-
+        fin = (run.save(book, dept, year, "final_accounts"), s1.name, unit)
+    if (year, "R16") in plants and fy.get("_r16") and fy["_r16"][0] is not None:
+        prev_ce, delta = fy["_r16"]
+        run.planted.append(_plant("R16", dept, year, fin[0], fin[1], "carryover",
+                                  f"年初结转和结余 {year}", yuan_of(in_unit(fy["carryover_begin"], fin[2]), fin[2]),
+                                  f"年末结转和结余 {year - 1}", yuan_of(in_unit(prev_ce, fin[2]), fin[2]),
+                                  note="carry-over at the start of the year differs from the previous year's end"))
     # ---------------- T1 项目支出绩效自评表 ----------------
     unit = _unit_for(rng, run, dc)
     ext = _ext(rng, run)
@@ -1306,7 +1307,7 @@ def _write_year(run: _Run, rng: random.Random, dc: dict, fy: dict, plants: dict,
     _vary_book(book, rng, V, dept)
     rel_t1 = run.save(book, dept, year, "project_self_evaluation")
     if (year, "R12") in plants:
-        fin_unit = dc["unit"]
+        fin_unit = fin[2]
         run.planted.append(_plant("R12", dept, year, rel_t1, None, "project_coverage", "Σ 全年执行数 (项目支出绩效自评表)",
                                   t1_exec, "项目支出 (部门决算)", yuan_of(in_unit(fy["project"], fin_unit), fin_unit),
                                   severity="warn", note="one small project has no self-evaluation sheet"))

@@ -2,13 +2,14 @@
 ingest → dbt build → reconcile → report."""
 from __future__ import annotations
 
+import hashlib
 import json
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from .config import Paths, resolve
+from .config import DBT_PROJECT_DIR, GX_ROOT, PROJECT_ROOT, Paths, resolve
 from .dbt_runner import run_dbt
 from .faults import arm, crash_point
 from .ingestion import IngestSummary, ingest_landing
@@ -36,6 +37,7 @@ class JobSummary:
     errors: int = 0
     warnings: int = 0
     report: str | None = None
+    reused_from: str | None = None   # no-op night: marts and findings of this earlier run are still current
 
     def render(self) -> str:
         i = self.ingest
@@ -46,6 +48,8 @@ class JobSummary:
         ]
         for r in i.rejections[:20]:
             lines.append(f"    rejected: {r}")
+        if self.reused_from:
+            lines.append(f"  nothing changed since run {self.reused_from}: dbt build and reconciliation skipped")
         lines.append(f"  dbt build: {self.dbt_models} models, {self.dbt_tests} tests"
                      + (f", {len(self.dbt_warnings)} test warnings" if self.dbt_warnings else ""))
         lines.append("  marts: " + ", ".join(f"{k} {v}" for k, v in self.mart_rows.items()))
@@ -70,7 +74,7 @@ def step_ingest(paths: Paths, run_id: str, progress: bool = False, wait_lock: fl
     con = connect(paths.warehouse, wait_seconds=wait_lock)
     try:
         ensure_schema(con)
-        con.execute("INSERT INTO audit.runs SELECT ?, ?, NULL, 'running', NULL "
+        con.execute("INSERT INTO audit.runs (run_id, started_at, status) SELECT ?, ?, 'running' "
                     "WHERE NOT EXISTS (SELECT 1 FROM audit.runs WHERE run_id = ?)", [run_id, now(), run_id])
         return ingest_landing(con, paths.landing, run_id, progress=progress, only=only)
     finally:
@@ -96,13 +100,17 @@ def step_reconcile(paths: Paths, run_id: str, wait_lock: float = 60.0) -> dict:
     return s.as_dict() if hasattr(s, "as_dict") else dict(s.__dict__)
 
 
-def step_report(paths: Paths, run_id: str, summary: dict | None = None, wait_lock: float = 60.0) -> str:
+def step_report(paths: Paths, run_id: str, summary: dict | None = None, wait_lock: float = 60.0,
+                results_run_id: str | None = None, fingerprint: str | None = None) -> str:
+    """Write the report of ``results_run_id``'s findings (this run's unless reused) and close the run record."""
     from .report import build_report
     con = connect(paths.warehouse, wait_seconds=wait_lock)
     try:
-        out = build_report(con, run_id, paths.reports, summary=summary)
-        con.execute("UPDATE audit.runs SET finished_at = ?, status = 'finished', summary = ? WHERE run_id = ?",
-                    [now(), json.dumps(summary or {}, ensure_ascii=False, default=str), run_id])
+        out = build_report(con, results_run_id or run_id, paths.reports, summary=summary)
+        con.execute("UPDATE audit.runs SET finished_at = ?, status = 'finished', summary = ?, fingerprint = ?, "
+                    "results_run_id = ? WHERE run_id = ?",
+                    [now(), json.dumps(summary or {}, ensure_ascii=False, default=str), fingerprint,
+                     results_run_id or run_id, run_id])
     finally:
         con.close()
     return str(getattr(out, "html", out))
@@ -134,6 +142,44 @@ def step_reset(paths: Paths, year: int | None, department: str | None, wait_lock
         con.close()
 
 
+def code_fingerprint() -> str:
+    """Hash of everything that shapes the marts and findings besides the data: dbt project, checks, code."""
+    h = hashlib.sha256()
+    roots = [DBT_PROJECT_DIR / d for d in ("models", "macros", "seeds", "snapshots", "tests")]
+    roots += [DBT_PROJECT_DIR / "dbt_project.yml", GX_ROOT, PROJECT_ROOT / "ingest" / "reconcile"]
+    for root in roots:
+        files = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file()) if root.exists() else []
+        for p in files:
+            if "uncommitted" in p.parts or "__pycache__" in p.parts:
+                continue
+            h.update(str(p.relative_to(PROJECT_ROOT)).encode())
+            h.update(p.read_bytes())
+    return h.hexdigest()
+
+
+def state_fingerprint(paths: Paths) -> str:
+    con = connect(paths.warehouse, wait_seconds=60)
+    try:
+        data = con.execute("SELECT coalesce(md5(string_agg(path || '|' || file_sha256 || '|' || status, ',' "
+                           "ORDER BY path, file_sha256, status)), '') FROM audit.ingested_files").fetchone()[0]
+    finally:
+        con.close()
+    return hashlib.sha256((data + code_fingerprint()).encode()).hexdigest()
+
+
+def last_finished(paths: Paths, fingerprint: str) -> tuple[str, dict] | None:
+    """The last finished run with this fingerprint whose marts are still the current ones, if any."""
+    con = connect(paths.warehouse, wait_seconds=60)
+    try:
+        row = con.execute("SELECT run_id, coalesce(results_run_id, run_id), summary, fingerprint FROM audit.runs "
+                          "WHERE status = 'finished' ORDER BY finished_at DESC LIMIT 1").fetchone()
+    finally:
+        con.close()
+    if not row or row[3] != fingerprint:
+        return None
+    return row[1], json.loads(row[2] or "{}")
+
+
 def run_job(landing=None, warehouse=None, reports=None, progress: bool = False, wait_lock: float = 60.0,
             lookup=None, backfill: tuple[int | None, str | None] | None = None) -> JobSummary:
     """The whole job once. ``backfill=(year, department)`` first forgets that slice and reloads only it."""
@@ -146,16 +192,25 @@ def run_job(landing=None, warehouse=None, reports=None, progress: bool = False, 
                 only = step_reset(paths, *backfill, wait_lock=wait_lock)
             ing = step_ingest(paths, run_id, progress=progress, wait_lock=wait_lock, only=only)
             crash_point("after_ingest")
-            models, tests, warn = step_dbt(paths)
-            summary = JobSummary(run_id=run_id, paths=paths, ingest=ing, dbt_models=models, dbt_tests=tests,
-                                 dbt_warnings=warn)
+            fingerprint = state_fingerprint(paths)
+            previous = None if ing.changed else last_finished(paths, fingerprint)
+            if previous:
+                summary = JobSummary(run_id=run_id, paths=paths, ingest=ing, reused_from=previous[0])
+                summary.rules = previous[1].get("rules", {})
+                results_run_id = previous[0]
+            else:
+                models, tests, warn = step_dbt(paths)
+                summary = JobSummary(run_id=run_id, paths=paths, ingest=ing, dbt_models=models, dbt_tests=tests,
+                                     dbt_warnings=warn)
+                summary.rules = step_reconcile(paths, run_id, wait_lock)
+                results_run_id = run_id
             summary.mart_rows = mart_counts(paths)
-            summary.rules = step_reconcile(paths, run_id, wait_lock)
             summary.errors = int(summary.rules.get("failed_error", 0))
             summary.warnings = int(summary.rules.get("failed_warn", 0))
-            payload = {"run_id": run_id, "ingest": ing.as_dict(), "rejections": ing.rejections,
-                       "marts": summary.mart_rows, "rules": summary.rules}
-            summary.report = step_report(paths, run_id, payload, wait_lock)
+            payload = {"run_id": run_id, "results_run_id": results_run_id, "ingest": ing.as_dict(),
+                       "rejections": ing.rejections, "marts": summary.mart_rows, "rules": summary.rules}
+            summary.report = step_report(paths, run_id, payload, wait_lock, results_run_id=results_run_id,
+                                         fingerprint=fingerprint)
             return summary
     except (JobLocked, WarehouseLocked, FileNotFoundError) as exc:
         raise JobFailed(str(exc)) from exc

@@ -260,6 +260,19 @@ def _empty_svg(chart_id: str, title: str, message: str) -> str:
             f'<text x="590" y="41" text-anchor="middle" class="muted" font-size="15">{esc(message)}</text></svg>')
 
 
+def _label2(x: float, y: float, main: str, sub: str, width: float) -> str:
+    """A right-aligned two-line row label: `main` (13 px) over `sub` (11 px, muted); y is the row's centre."""
+    full = f"{main}（{sub}）" if sub else main
+    if not sub:
+        return (f'<text x="{x}" y="{y + 4.5:.1f}" text-anchor="end" font-size="13"><title>{esc(full)}</title>'
+                f'{esc(_clip(main, 13, width))}</text>')
+    return (f'<text x="{x}" y="{y - 2:.1f}" text-anchor="end" font-size="13"><title>{esc(full)}</title>'
+            f'{esc(_clip(main, 13, width))}</text>'
+            f'<text x="{x}" y="{y + 12:.1f}" text-anchor="end" font-size="11" class="muted">'
+            f'{esc(_clip(sub, 11, width))}</text>')
+
+
+EMPTY_CHART = "没有可绘制的数据：来源表缺失、为空或缺少所需的列（见下方数据来源和页首“数据缺失提示”）"
 W = 1180          # chart width (viewBox units ≈ CSS px at 1280 px windows)
 LABEL_W = 300     # left label column
 
@@ -281,7 +294,7 @@ def chart_budget(rows: list[dict], source: str) -> str:
     """rows: label, budget, executed (floats; either may be None)."""
     title = "预算与执行（按部门、年度）"
     if not rows:
-        return _empty_svg("chart-budget", title, f"无数据：{source}")
+        return _empty_svg("chart-budget", title, EMPTY_CHART)
     bar_h, gap, top = 15, 16, 44
     group_h = 2 * bar_h + 2 + gap
     value_w = 250
@@ -302,13 +315,13 @@ def chart_budget(rows: list[dict], source: str) -> str:
          f'<text x="{x0 + 20}" y="19" font-size="13">预算数（全年/调整预算）</text>'
          f'<rect x="{x0 + 200}" y="8" width="14" height="12" fill="#1f5fa8"/>'
          f'<text x="{x0 + 220}" y="19" font-size="13">执行数</text>'
-         f'<text x="{W - 4}" y="19" font-size="12" text-anchor="end" class="muted">单位：元；右侧为执行率</text>']
+         f'<text x="{W - 4}" y="19" font-size="12" text-anchor="end" class="muted">金额：元（刻度：万元）；'
+         f'右列：执行率</text>']
     p += _axis(x0, plot_w, top - 8, bottom, ticks, scale, _tick_label)
     for i, r in enumerate(rows):
         y = top + i * group_h
         label = r["label"]
-        p.append(f'<text x="{x0 - 8}" y="{y + bar_h + 5}" text-anchor="end" font-size="13">'
-                 f'<title>{esc(label)}</title>{esc(_clip(label, 13, x0 - 16))}</text>')
+        p.append(_label2(x0 - 8, y + bar_h + 1, r["dept"], f"{_year(r['year'])} 年度", x0 - 16))
         for j, (key, color) in enumerate((("budget", "#a9c1dd"), ("executed", "#1f5fa8"))):
             v = r[key]
             yy = y + j * (bar_h + 2)
@@ -342,8 +355,8 @@ def chart_rate(rows: list[dict], source: str) -> str:
     """rows: label, rate (fraction)."""
     title = "项目预算执行率"
     if not rows:
-        return _empty_svg("chart-rate", title, f"无数据：{source}")
-    bar_h, gap, top = 16, 7, 44
+        return _empty_svg("chart-rate", title, EMPTY_CHART)
+    bar_h, gap, top = 18, 16, 44
     x0, value_w = LABEL_W + 60, 70
     plot_w = W - x0 - value_w
     rmax = max(r["rate"] for r in rows)
@@ -363,23 +376,21 @@ def chart_rate(rows: list[dict], source: str) -> str:
         p.append(f'<rect x="{lx}" y="8" width="14" height="12" fill="{color}"/>'
                  f'<text x="{lx + 20}" y="19" font-size="13">{esc(text)}</text>')
         lx += 40 + _text_w(text, 13)
-    p.append(f'<text x="{W - 4}" y="19" font-size="12" text-anchor="end" class="muted">执行率 = 执行数 ÷ 全年预算数'
-             f'</text>')
     p += _axis(x0, plot_w, top - 8, bottom, ticks, scale, lambda t: f"{t * 100:.0f}%")
     for i, r in enumerate(rows):
         y = top + i * (bar_h + gap)
         rate = r["rate"]
         w = scale(rate)
-        p.append(f'<text x="{x0 - 8}" y="{y + 12.5}" text-anchor="end" font-size="13">'
-                 f'<title>{esc(r["label"])}</title>{esc(_clip(r["label"], 13, x0 - 16))}</text>')
+        p.append(_label2(x0 - 8, y + bar_h / 2, r["main"], r["sub"], x0 - 16))
         p.append(f'<rect x="{x0}" y="{y}" width="{w:.1f}" height="{bar_h}" fill="{_rate_color(rate)}">'
                  f'<title>{esc(r["label"])}：{esc(fmt_pct(rate))}</title></rect>')
         mark = " ▸" if rate > dom else ""
-        p.append(f'<text x="{x0 + w + 6:.1f}" y="{y + 12.5}" font-size="12">{esc(fmt_pct(rate))}{mark}</text>')
+        p.append(f'<text x="{x0 + w + 6:.1f}" y="{y + bar_h / 2 + 4.5:.1f}" font-size="12">'
+                 f'{esc(fmt_pct(rate))}{mark}</text>')
     x100 = x0 + scale(1.0)
     p.append(f'<line x1="{x100:.1f}" y1="{top - 12}" x2="{x100:.1f}" y2="{bottom}" stroke="#c8372d" '
              f'stroke-width="2" stroke-dasharray="6 4"/>'
-             f'<text x="{x100 + 4:.1f}" y="{top - 14}" font-size="12" class="bad">100%</text>')
+             f'<text x="{x100 + 4:.1f}" y="{top - 2}" font-size="12" class="bad">100%</text>')
     p.append("</svg>")
     return "".join(p)
 
@@ -388,7 +399,7 @@ def chart_score(rows: list[dict], source: str) -> str:
     """rows: label, self, recomputed (floats)."""
     title = "自评分与复核分"
     if not rows:
-        return _empty_svg("chart-score", title, f"无数据：{source}")
+        return _empty_svg("chart-score", title, EMPTY_CHART)
     bar_h, gap, top = 13, 12, 44
     group_h = 2 * bar_h + 2 + gap
     x0, value_w = LABEL_W + 60, 210
@@ -415,8 +426,7 @@ def chart_score(rows: list[dict], source: str) -> str:
         y = top + i * group_h
         s, c = r["self"], r["recomputed"]
         over = s > c + 0.005
-        p.append(f'<text x="{x0 - 8}" y="{y + bar_h + 5}" text-anchor="end" font-size="13">'
-                 f'<title>{esc(r["label"])}</title>{esc(_clip(r["label"], 13, x0 - 16))}</text>')
+        p.append(_label2(x0 - 8, y + bar_h + 1, r["main"], r["sub"], x0 - 16))
         p.append(f'<rect x="{x0}" y="{y}" width="{scale(s):.1f}" height="{bar_h}" '
                  f'fill="{"#c8372d" if over else "#1f5fa8"}"><title>自评分 {s:.2f}</title></rect>')
         p.append(f'<rect x="{x0}" y="{y + bar_h + 2}" width="{scale(c):.1f}" height="{bar_h}" fill="#9aa3ae">'
@@ -501,8 +511,9 @@ def rate_data(rd: _Reader) -> tuple[list[dict], str, str]:
         if rate is None:
             continue
         d = _dept(r["department_name"])
-        rows.append({"label": f"{d} · {_year(r['fiscal_year'])} · {r['project_name'] or '（未命名项目）'}",
-                     "dept": d, "year": r["fiscal_year"] or 0, "rate": rate})
+        name = r["project_name"] or "（未命名项目）"
+        rows.append({"label": f"{d} · {_year(r['fiscal_year'])} · {name}", "main": name,
+                     "sub": f"{d} · {_year(r['fiscal_year'])} 年度", "dept": d, "year": r["fiscal_year"] or 0, "rate": rate})
     source = ("marts.fct_project_funds.execution_rate（未填时按 executed_yuan ÷ budget_adjusted_yuan 计算）")
     note = ""
     if len(rows) > MAX_RATE_ROWS:
@@ -521,8 +532,9 @@ def score_data(rd: _Reader) -> tuple[list[dict], str, str]:
         if s is None or c is None:
             continue
         d = _dept(r["department_name"])
-        rows.append({"label": f"{d} · {_year(r['fiscal_year'])} · {r['subject_name'] or r['subject_kind'] or ''}",
-                     "dept": d, "year": r["fiscal_year"] or 0, "self": s, "recomputed": c})
+        name = r["subject_name"] or r["subject_kind"] or "（未命名）"
+        rows.append({"label": f"{d} · {_year(r['fiscal_year'])} · {name}", "main": name,
+                     "sub": f"{d} · {_year(r['fiscal_year'])} 年度", "dept": d, "year": r["fiscal_year"] or 0, "self": s, "recomputed": c})
     source = "marts.fct_evaluation_scores：自评总分（total_score）与按规则复核总分（recomputed_total）"
     if not rows:
         ind = rd.rows("marts.fct_indicator_results", ["department_name", "fiscal_year", "subject_kind",
@@ -535,7 +547,8 @@ def score_data(rd: _Reader) -> tuple[list[dict], str, str]:
             key = (_dept(r["department_name"]), r["fiscal_year"], r["project_name"] or r["subject_kind"] or "")
             agg[key][0] += s
             agg[key][1] += c
-        rows = [{"label": f"{d} · {_year(y)} · {n}", "dept": d, "year": y or 0, "self": s, "recomputed": c}
+        rows = [{"label": f"{d} · {_year(y)} · {n}", "main": n, "sub": f"{d} · {_year(y)} 年度", "dept": d,
+                 "year": y or 0, "self": s, "recomputed": c}
                 for (d, y, n), (s, c) in agg.items()]
         source = ("marts.fct_indicator_results：按项目汇总的指标自评得分（Σ score）与复核得分（Σ recomputed_score），"
                   "仅含两者都有的指标")
@@ -571,6 +584,8 @@ h3 { font-size:15px; margin:14px 0 6px; }
 .notes { background:#fff8e6; border:1px solid #f0d58c; border-radius:8px; padding:10px 16px; margin-top:18px; }
 .notes ul { margin:4px 0; padding-left:20px; }
 table { border-collapse:collapse; width:100%; font-size:13px; }
+table#findings { table-layout:fixed; }
+#findings td { overflow-wrap:anywhere; }
 th, td { border-bottom:1px solid var(--line); padding:6px 8px; vertical-align:top; text-align:left; }
 thead th { background:#eef2f7; color:#2b3a4d; font-weight:600; white-space:nowrap; position:sticky; top:0; }
 td.num, th.num { text-align:right; font-variant-numeric:tabular-nums; white-space:nowrap; }
@@ -585,7 +600,8 @@ tr.group .cnt { font-weight:400; color:var(--muted); margin-left:12px; }
 .side .amt { font-variant-numeric:tabular-nums; font-weight:600; white-space:nowrap; }
 td.diff { color:var(--err); font-weight:700; }
 td.diff.warn { color:var(--warn); }
-ul.cells { margin:0; padding-left:16px; font-size:12px; color:#3c4756; word-break:break-all; }
+ul.cells { margin:0; padding-left:16px; font-size:12px; color:#3c4756; overflow-wrap:anywhere; min-width:200px; }
+ul.cells .sc { white-space:nowrap; } ul.cells b { color:var(--ink); }
 .muted { color:var(--muted); fill:var(--muted); }
 .bad { fill:#c8372d; color:#c8372d; } .warn { fill:#b07400; } .good { fill:#22703f; }
 .chart { display:block; margin:6px 0 4px; font-family:inherit; }
@@ -594,6 +610,7 @@ ul.cells { margin:0; padding-left:16px; font-size:12px; color:#3c4756; word-brea
 .source { color:var(--muted); font-size:12px; margin:2px 0 0; }
 .none { color:var(--ok); font-weight:600; padding:10px 8px; }
 td.path { word-break:break-all; }
+#files { width:auto; } #files th, #files td { min-width:120px; }
 footer { color:var(--muted); font-size:12px; margin-top:18px; }
 @media print { body { background:#fff; } section { break-inside:auto; border:none; } thead th { position:static; } }
 """
@@ -609,13 +626,27 @@ def _is_warn(sev: Any) -> bool:
     return str(sev or "").lower().startswith("warn")
 
 
-def _findings_table(failed: list[dict]) -> str:
-    head = ("<thead><tr><th>规则</th><th>严重程度</th><th>检查对象</th><th class='num'>左方（元）</th>"
+def _cell_ref_html(ref: str) -> str:
+    """'file · sheet · B7' → the file (may wrap anywhere), then sheet · cell kept together, the cell in bold."""
+    parts = [p for p in re.split(r"\s*·\s*", ref) if p != ""]
+    if len(parts) < 3:
+        return f"<span class='f'>{esc(ref)}</span>"
+    file, sheet, cell = " · ".join(parts[:-2]), parts[-2], parts[-1]
+    return f"<span class='f'>{esc(file)}</span> · <span class='sc'>{esc(sheet)} · <b>{esc(cell)}</b></span>"
+
+
+def _findings_table(failed: list[dict], have_results: bool = True) -> str:
+    head = ("<colgroup><col style='width:172px'><col style='width:64px'><col style='width:150px'>"
+            "<col style='width:136px'><col style='width:136px'><col style='width:124px'><col style='width:84px'>"
+            "<col></colgroup>"
+            "<thead><tr><th>规则</th><th>严重程度</th><th>检查对象</th><th class='num'>左方（元）</th>"
             "<th class='num'>右方（元）</th><th class='num'>差额（元）</th><th class='num'>容差（元）</th>"
             "<th>来源单元格（文件 · 工作表 · 单元格）</th></tr></thead>")
     if not failed:
-        return (f'<table id="findings">{head}<tbody><tr><td colspan="8" class="none">本次运行没有未通过的规则。'
-                f'</td></tr></tbody></table>')
+        msg = ("<td colspan='8' class='none'>本次运行没有未通过的规则。</td>" if have_results else
+               "<td colspan='8' class='muted'>本次运行没有对账结果（见“数据缺失提示”），无法判断规则是否通过。</td>")
+        return f'<table id="findings">{head}<tbody><tr>{msg}</tr></tbody></table>'
+
     groups: dict[tuple, list[dict]] = defaultdict(list)
     for r in failed:
         groups[(_dept(r["department_name"]), r["fiscal_year"])].append(r)
@@ -629,7 +660,7 @@ def _findings_table(failed: list[dict]) -> str:
                     f'<span class="cnt">错误 {n_err} 项 · 警告 {n_warn} 项</span></th></tr>')
         for r in rows:
             cells = split_cells(r["source_cells"])
-            cell_html = ("<ul class='cells'>" + "".join(f"<li>{esc(c)}</li>" for c in cells) + "</ul>"
+            cell_html = ("<ul class='cells'>" + "".join(f"<li>{_cell_ref_html(c)}</li>" for c in cells) + "</ul>"
                          if cells else "<span class='muted'>（未记录）</span>")
             warn = " warn" if _is_warn(r["severity"]) else ""
             body.append(
@@ -710,7 +741,7 @@ def _dept_year_table(results: list[dict]) -> str:
 
 
 def _files_section(files_by_status: dict[str, int], this_run: dict | None, rejected: list[dict],
-                   have_files: bool) -> str:
+                   have_files: bool, have_rejected: bool = True) -> str:
     out = ["<section id='ingest'><h2>文件接收情况</h2>"]
     if this_run:
         labels = [("files", "本次扫描文件"), ("loaded", "已加载"), ("unchanged", "未变化"),
@@ -744,8 +775,10 @@ def _files_section(files_by_status: dict[str, int], this_run: dict | None, rejec
                        f"<td>{esc(r['reason'] or '')}</td><td>{esc(r['sheet'] or '—')}</td>"
                        f"<td>{esc(r['cell'] or '—')}</td></tr>")
         out.append("</tbody></table>")
-    else:
+    elif have_rejected:
         out.append("<p class='muted'>没有被拒收的文件。</p>")
+    else:
+        out.append("<p class='muted'>audit.rejected_files 不可用，无法列出被拒收的文件。</p>")
     out.append("</section>")
     return "".join(out)
 
@@ -856,11 +889,11 @@ def build_report(con: duckdb.DuckDBPyConnection, run_id: str, reports_dir: Path 
     # ---- HTML
     e, w = by_sev["error"]["failed"], by_sev["warn"]["failed"]
     cards = [("checked", "已检查规则（项次）", rules_summary["checked"], ""),
-             ("passed", "通过", rules_summary["passed"], "ok"),
-             ("error", "错误（未通过）", e, "err" if e else "ok"),
-             ("warn", "警告（待复核）", w, "warn" if w else "ok"),
+             ("passed", "通过", rules_summary["passed"], "ok" if results else ""),
+             ("error", "错误（未通过）", e, "err" if e else ("ok" if results else "")),
+             ("warn", "警告（待复核）", w, "warn" if w else ("ok" if results else "")),
              ("na", "不适用（缺少一方）", rules_summary["not_applicable"], ""),
-             ("rej", "被拒收文件", len(rejected), "err" if rejected else "ok")]
+             ("rej", "被拒收文件", len(rejected), "err" if rejected else ("ok" if have_files else ""))]
     parts = [
         "<!DOCTYPE html><html lang='zh-CN'><head><meta charset='utf-8'>",
         "<meta name='viewport' content='width=device-width, initial-scale=1'>",
@@ -878,7 +911,7 @@ def build_report(con: duckdb.DuckDBPyConnection, run_id: str, reports_dir: Path 
     parts.append(f"<section id='findings-section'><h2>未通过的规则（{len(failed)} 项）</h2>"
                  "<p class='source'>按部门、年度分组；每项列出左右两方、差额（左方 − 右方）、容差和来源单元格。"
                  "“错误”须更正后重新报送，“警告”为需复核的事项。</p>"
-                 f"{_findings_table(failed)}</section>")
+                 f"{_findings_table(failed, bool(results))}</section>")
     parts.append("<section id='rules-section'><h2>各规则检查结果</h2>"
                  "<p class='source'>“不适用”表示该规则所需的一方数据不存在，既不算通过也不算未通过。</p>"
                  f"{_rules_table(results)}"
@@ -891,7 +924,8 @@ def build_report(con: duckdb.DuckDBPyConnection, run_id: str, reports_dir: Path 
                  + _chart_section("3. 自评分与按规则复核分", chart_score(s_rows, s_src), s_src, s_note,
                                   "自评分高于复核分（红色）表示未达成的指标仍得了分。")
                  + "</section>")
-    parts.append(_files_section(files_by_status, this_run, rejected, have_files))
+    parts.append(_files_section(files_by_status, this_run, rejected, have_files,
+                                rd.columns("audit.rejected_files") is not None))
     parts.append(f"<footer>本页由 jixiao 自动生成，为静态文件，不含脚本。明细表格另见 {esc(paths.csv.name)}"
                  "（UTF-8 带 BOM；为防止公式注入，以 = + - @ 开头的单元格前加了单引号 '，因此负数在表格软件中显示为文本）。"
                  "</footer></main></body></html>")

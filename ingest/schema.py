@@ -137,7 +137,8 @@ CREATE TABLE IF NOT EXISTS audit.rejected_files (
     rejected_at TIMESTAMP, run_id VARCHAR
 );
 CREATE TABLE IF NOT EXISTS audit.runs (
-    run_id VARCHAR, started_at TIMESTAMP, finished_at TIMESTAMP, status VARCHAR, summary VARCHAR
+    run_id VARCHAR, started_at TIMESTAMP, finished_at TIMESTAMP, status VARCHAR, summary VARCHAR,
+    fingerprint VARCHAR, results_run_id VARCHAR
 );
 """
 

@@ -106,3 +106,14 @@ def test_parse_actual_uses_target_unit():
 def test_enrich_row():
     row = enrich({"target_text": "≥90%", "actual_text": "86%", "weight": D("10.00")})
     assert row["target_op"] == ">=" and row["achieved"] is False and row["recomputed_score"] == D("9.56")
+
+
+def test_extraction_fills_target_columns():
+    """ingest.extract runs targets.assess on every indicator row (the 常德 2022 satisfaction miss included)."""
+    from tests.extraction_report import extract_sample
+    from tests.manifest_facts import MANIFEST
+    wb = next(w for w in MANIFEST["workbooks"] if "智慧常德" in w["path"])
+    rows = extract_sample(wb).rows["indicators"]
+    sat = next(r for r in rows if r["level3"] == "社会公众满意度")
+    assert (sat["target_op"], sat["target_value"], sat["actual_value"], sat["achieved"]) == (">=", D("90"), D("86.95"),
+                                                                                             False)

@@ -32,7 +32,7 @@ TITLE_LOOKBACK = 6         # rows above a header searched for the table's title 
 HEADER_LOOKUP = 2          # rows above a code header that may hold super-headers (人员经费, 本年支出 …)
 _UNIT_SUFFIX = re.compile(r"\((?:亿元|万元|千元|元)\)$")
 _CODE_CELL = re.compile(r"^\[?(\d+)\]?\s*(.*)$")
-_NOTE_PREFIXES = ("注:", "说明:", "备注:", "注1", "注:")
+_NOTE_PREFIXES = ("注:", "说明:", "备注:")
 _BLOB_FOLD = str.maketrans({"（": "(", "）": ")", "“": "", "”": "", '"': "", "‘": "", "’": ""})
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -87,9 +87,12 @@ class Vocabulary:
         t = label_key(title or "")
         return next(scope for needle, scope in self.scopes if not needle or needle in t)
 
-    def three_public_labels(self) -> set[str]:
-        syn = {lab for lab, (_, st) in line_item_synonyms().items() if st == "three_public"}
-        return syn | {lab for (st, lab) in self.context if st == "three_public"}
+
+@lru_cache(maxsize=None)
+def three_public_labels() -> frozenset[str]:
+    """Every label that names a “三公” item (line_items.csv, extra synonyms, context labels)."""
+    syn = {lab for lab, (_, st) in line_item_synonyms().items() if st == "three_public"}
+    return frozenset(syn | {lab for (st, lab) in vocab().context if st == "three_public"})
 
 
 def header_key(text: object) -> str:
@@ -140,7 +143,10 @@ def vocab() -> Vocabulary:
 
 @dataclass
 class SheetIndex:
-    """Lazily computed views of one sheet shared by the recognisers of this module."""
+    """Lazily computed views of one sheet shared by the recognisers of this module.
+
+    ``blob`` is every text cell, compacted, between NUL separators: ``has_cell`` tests whether some cell *is* a
+    label and ``has_any`` whether some cell contains one, without any per-cell work."""
     sheet: Sheet
     blob: str
     _origins: dict[tuple[int, int], tuple[int, int]] | None = None
@@ -148,6 +154,9 @@ class SheetIndex:
 
     def has_any(self, needles: Iterable[str]) -> bool:
         return any(n and n in self.blob for n in needles)
+
+    def has_cell(self, labels: Iterable[str]) -> bool:
+        return any(lab and f"\0{lab}\0" in self.blob for lab in labels)
 
     def origin(self, r: int, c: int) -> tuple[int, int]:
         if self._origins is None:
@@ -208,8 +217,8 @@ _LAST_INDEX: list = [None, None]
 def sheet_index(sheet: Sheet) -> SheetIndex:
     """The index of ``sheet`` (the recognisers of one sheet run back to back, so one entry suffices)."""
     if _LAST_INDEX[0] is not sheet:
-        text = "\n".join(v for row in sheet.rows for v in row if isinstance(v, str))
-        _LAST_INDEX[0], _LAST_INDEX[1] = sheet, SheetIndex(sheet, compact(text).translate(_BLOB_FOLD))
+        text = "\0".join(v for row in sheet.rows for v in row if isinstance(v, str))
+        _LAST_INDEX[0], _LAST_INDEX[1] = sheet, SheetIndex(sheet, f"\0{compact(text).translate(_BLOB_FOLD)}\0")
     return _LAST_INDEX[1]
 
 
@@ -410,9 +419,7 @@ def _half_statement(labels: list[str], side: int, n_halves: int) -> str | None:
     top = votes.most_common(2)
     if top and (len(top) == 1 or top[0][1] > top[1][1]):
         return top[0][0]
-    if n_halves > 1 and side < len(SIDE_STATEMENTS):
-        return SIDE_STATEMENTS[min(side, 1)]
-    return None
+    return SIDE_STATEMENTS[min(side, 1)] if n_halves > 1 else None
 
 
 _LEADING_CODE = re.compile(r"^(\d{3})(?!\d)\s*(.*)$")
@@ -435,16 +442,9 @@ def resolve_label(label: str, statement: str) -> Resolved | None:
     return Resolved("fact", fact.kind, statement, fact) if fact else None
 
 
-@dataclass
-class ItemRow:
-    row: int
-    label: str
-    name: str
-
-
-def collect_item_rows(index: SheetIndex, header: ItemHeader, hits: list[TableHit]) -> list[ItemRow | None]:
-    """Data rows below the header, in sheet order (None for blank rows), up to the end of the table."""
-    out: list[ItemRow | None] = []
+def collect_item_rows(index: SheetIndex, header: ItemHeader, hits: list[TableHit]) -> list[int]:
+    """Non-blank rows below the header up to the end of the table (another header, a title, a note, a long gap)."""
+    out: list[int] = []
     gap = 0
     left, right = header.left, header.right
     for r in range(header.last_row + 1, index.sheet.height):
@@ -454,12 +454,11 @@ def collect_item_rows(index: SheetIndex, header: ItemHeader, hits: list[TableHit
             gap += 1
             if gap > MAX_BLANK_GAP:
                 break
-            out.append(None)
             continue
         if is_section_start(index, r, left, right):
             break
         gap = 0
-        out.append(ItemRow(r, "", ""))
+        out.append(r)
     return out
 
 
@@ -470,7 +469,7 @@ class ItemTables:
     def find(self, sheet: Sheet, ctx: SheetContext, claimed: list[TableHit]) -> list[TableHit]:
         index = sheet_index(sheet)
         v = vocab()
-        if not (index.has_any(v.roles["item"]) and index.has_any(v.phases)):
+        if not (index.has_cell(v.roles["item"]) and index.has_any(v.phases)):
             return []
         hits: list[TableHit] = []
         r = 0
@@ -486,13 +485,13 @@ class ItemTables:
 
     def _extract(self, index: SheetIndex, ctx: SheetContext, header: ItemHeader,
                  hits: list[TableHit]) -> TableHit | None:
-        rows = [x for x in collect_item_rows(index, header, hits) if x is not None]
+        rows = collect_item_rows(index, header, hits)
         plans = []
         for half in header.halves:
-            labels = [index.label(x.row, half.item_col) for x in rows]
+            labels = [index.label(r, half.item_col) for r in rows]
             st = _half_statement(labels, half.side, len(header.halves))
             if st:
-                plans.append((half, st, [(x.row, lab, resolve_label(lab, st)) for x, lab in zip(rows, labels)]))
+                plans.append((half, st, [(r, lab, resolve_label(lab, st)) for r, lab in zip(rows, labels)]))
         mapped = sum(1 for _, _, res in plans for _, _, x in res if x)
         if mapped < 2:
             return None
@@ -584,13 +583,18 @@ def _three_public_key(label: str) -> str | None:
     return v.context.get(("three_public", label))
 
 
+def _sub_key(parent: str, label: str) -> str | None:
+    """The key of a sub-header under ``parent`` (小计 / 购置费 / 运行维护费 …)."""
+    return (vocab().sublabels.get((parent, label)) or _three_public_key(label)) if label else None
+
+
 class ThreePublicColumns:
     """“三公”经费 tables whose items are columns (one data row, 预算数 and 决算数 column blocks)."""
     kind = "t3_three_public"
 
     def find(self, sheet: Sheet, ctx: SheetContext, claimed: list[TableHit]) -> list[TableHit]:
         index = sheet_index(sheet)
-        labels = vocab().three_public_labels()
+        labels = three_public_labels()
         if sum(1 for lab in labels if lab in index.blob) < 3:
             return []
         hits: list[TableHit] = []
@@ -606,22 +610,14 @@ class ThreePublicColumns:
 
     def _columns(self, index: SheetIndex, r: int) -> tuple[list[KeyCol], int]:
         """Keyed columns of header row ``r`` and the last header row (sub-headers 小计/购置费/运行维护费 below)."""
-        v = vocab()
-        sub = r + 1
-        has_sub = any(v.sublabels.get((k, index.label(sub, c))) or _three_public_key(index.label(sub, c))
-                      for c in range(index.sheet.width) if (k := _three_public_key(index.merged_label(r, c))))
+        parents = {c: k for c in range(index.sheet.width) if (k := _three_public_key(index.merged_label(r, c)))}
+        subs = {c: k for c, parent in parents.items() if (k := _sub_key(parent, index.label(r + 1, c)))}
         cols = []
-        for c in range(index.sheet.width):
-            parent = _three_public_key(index.merged_label(r, c))
-            if not parent:
-                continue
-            sub_label = index.label(sub, c) if has_sub else ""
-            key = (v.sublabels.get((parent, sub_label)) or _three_public_key(sub_label)) if sub_label else None
-            if key is None and index.origin(r, c) != (r, c):
-                continue                   # a merged parent is taken once, at its own cell
-            phase = self._phase(index, r, c) or "actual"
-            cols.append(KeyCol(c, key or parent, phase))
-        return cols, sub if has_sub else r
+        for c, parent in parents.items():
+            if c not in subs and index.origin(r, c)[1] != c:
+                continue                   # a parent merged over sub-columns counts once, at its own cell
+            cols.append(KeyCol(c, subs.get(c, parent), self._phase(index, r, c) or "actual"))
+        return cols, r + 1 if subs else r
 
     @staticmethod
     def _phase(index: SheetIndex, r: int, c: int) -> str | None:
@@ -737,8 +733,8 @@ def _group_columns(index: SheetIndex, band: range, lo: int, hi: int, skip: set[i
     v = vocab()
     out = []
     for c in range(lo, hi + 1):
-        if c in skip:
-            continue
+        if c in skip or not any(index.own_label(r, c) for r in band):
+            continue                       # no header of its own: the tail of a merged column
         key = phase = None
         for r in reversed(band):
             lab = index.merged_label(r, c)
@@ -834,7 +830,7 @@ class CodeTables:
     def find(self, sheet: Sheet, ctx: SheetContext, claimed: list[TableHit]) -> list[TableHit]:
         index = sheet_index(sheet)
         v = vocab()
-        if not index.has_any(v.roles["code"]):
+        if not index.has_cell(v.roles["code"]):
             return []
         hits: list[TableHit] = []
         for r in range(sheet.height):

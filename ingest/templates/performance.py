@@ -212,9 +212,6 @@ def find_indicator_header(sheet: Sheet, top: int, bottom: int, claimed: list[Tab
         has_level = any(x.startswith("level") for x in roles)
         if not has_level and not ("leaf" in roles and roles & {"weight", "score", "target", "actual"}):
             continue
-        if not roles & {"weight", "score", "target", "actual", "level2", "level3"}:
-            # a lone 一级指标 label (e.g. in a note) is no table; look at neighbouring header rows first
-            pass
         # the header may spread over the rows above and below (merged or split labels)
         cols: dict[str, int] = {}
         for c, role in sorted(m.items()):
@@ -432,10 +429,11 @@ def _project_anchors(sheet: Sheet) -> list[tuple[int, int, str, int]]:
     labs = set(labels("project_name"))
     indicator_roles = column_roles("indicator")
     sf_like = {"实施单位", "项目类型", "下达资金", "支付资金", "项目类别", "序号", "金额"}
+    raw = tuple(labels("project_name"))
     out = []
     for r, row in enumerate(sheet.rows):
         for c, v in enumerate(row):
-            if not isinstance(v, str) or not v.strip():
+            if not isinstance(v, str) or not v.strip() or not any(lab in re.sub(r"\s+", "", v) for lab in raw):
                 continue
             k = label_key(v)
             name = None
@@ -654,12 +652,10 @@ class ProjectBlocks:
                     cells = dict(res.total_cells)
                     if g:
                         cells["grade"] = cell_ref(g[1], g[2])
-                    sc = cells.get("total_score") or cells.get("weight_total")
                     col = hdr.cols.get("score", hdr.cols.get("weight", 0))
                     ctx.emit("evaluations", res.total_row, col, kind, subject_kind=subject_kind, subject_name=name,
                              weight_total=res.weight_total, total_score=res.total_score,
                              grade=g[0] if g else None, cells=cells)
-                    del sc
             hits.append(TableHit(kind=kind, top=top, bottom=max(last, r), rows_emitted=n + (funds is not None),
                                  title=name))
             prev_bottom = max(last, r)
@@ -673,6 +669,8 @@ class ScoredTables:
     kind = "t2_department_scores"
 
     def find(self, sheet: Sheet, ctx: SheetContext, claimed: list[TableHit]) -> list[TableHit]:
+        if not any(isinstance(v, str) and "指标" in v for row in sheet.rows for v in row):
+            return []   # cheap rejection: every indicator table names its 指标 columns
         keys = sheet_keys(sheet)
         iroles = column_roles("indicator")
         if not any((iroles.role(k) or "").startswith("level") or iroles.role(k) == "leaf" for k in keys):

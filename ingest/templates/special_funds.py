@@ -174,6 +174,9 @@ class SpecialFundTables:
     kind = "t4_special_fund"
 
     def find(self, sheet: Sheet, ctx: SheetContext, claimed: list[TableHit]) -> list[TableHit]:
+        marks = ("下达", "支付", "结转", "结余", "未支付")
+        if not any(isinstance(v, str) and any(m in v for m in marks) for row in sheet.rows for v in row):
+            return []   # cheap rejection before any label lookup
         keys = {hkey(v) for row in sheet.rows for v in row if isinstance(v, str) and v.strip()}
         if sum(1 for k in keys if _roles().role(k) in ("allocated", "paid", "carryover")) < 1:
             return []
