@@ -218,7 +218,7 @@ def test_renders_with_missing_tables(tmp_path: Path):
     finally:
         con.close()
     page = paths.html.read_text(encoding="utf-8")
-    assert 'id="findings"' in page and "没有未通过的规则" in page
+    assert 'id="findings"' in page and "没有对账结果" in page and "没有未通过的规则" not in page
     for chart in ("chart-budget", "chart-rate", "chart-score"):
         assert f'<svg id="{chart}"' in page
     for rel in ("audit.reconciliation_results", "audit.ingested_files", "marts.fct_project_funds",

@@ -51,6 +51,7 @@ SELECT 'R14', 'error', department_name, fiscal_year, source_sheet || '/' || coal
        CASE WHEN n_scores > 0 THEN scores END, total_score - CASE WHEN n_scores > 0 THEN scores END,
        rc_tol(n_scores, 0.005), rc_cell(source_sheet, source_cell), 'eq'
 FROM ev
+WHERE total_score IS NOT NULL OR n_scores > 0
 UNION ALL
 SELECT 'R14', 'error', department_name, fiscal_year, source_sheet || '/' || coalesce(subject_name, '') || '/grade',
        '总分 (total_score)', total_score,

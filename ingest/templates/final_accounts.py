@@ -33,6 +33,7 @@ HEADER_LOOKUP = 2          # rows above a code header that may hold super-header
 _UNIT_SUFFIX = re.compile(r"\((?:亿元|万元|千元|元)\)$")
 _CODE_CELL = re.compile(r"^\[?(\d+)\]?\s*(.*)$")
 _NOTE_PREFIXES = ("注:", "说明:", "备注:")
+_IDENTITY_LINE = re.compile(r"(单位|名称|部门|日期|时间)\s*[:：]")
 _BLOB_FOLD = str.maketrans({"（": "(", "）": ")", "“": "", "”": "", '"': "", "‘": "", "’": ""})
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -241,7 +242,7 @@ class TableMeta:
 
 
 def find_title(index: SheetIndex, top: int, left: int, right: int, hits: list[TableHit]) -> tuple[int, str] | None:
-    """(row, text) of the table title: the nearest text above ``top`` naming a 表 (not a 单位：… line)."""
+    """(row, text) of the table title: the nearest text above ``top`` naming a 表 (not a 编制单位：… line)."""
     for r in range(top - 1, max(-1, top - 1 - TITLE_LOOKBACK), -1):
         if overlaps(hits, r, left, right):
             break
@@ -249,7 +250,7 @@ def find_title(index: SheetIndex, top: int, left: int, right: int, hits: list[Ta
         if any(isinstance(v, (int, float)) and not isinstance(v, bool) for v in row[left:right + 1]):
             break
         for c, v in enumerate(row):
-            if isinstance(v, str) and "表" in v and not re.search(r"[:：]", v) and _spans(index, r, c, left, right):
+            if isinstance(v, str) and "表" in v and not _IDENTITY_LINE.search(v) and _spans(index, r, c, left, right):
                 return r, normalize_text(v)
     return None
 
@@ -273,7 +274,7 @@ def resolve_unit(index: SheetIndex, top: int, bottom: int, left: int, right: int
             u = unit_in_text(sheet.value(r, c)) if isinstance(sheet.value(r, c), str) else None
             if u:
                 return u
-    for r in range(top - TITLE_LOOKBACK - 1, -1, -1):
+    for r in range(bottom, -1, -1):
         for v in sheet.rows[r]:
             if isinstance(v, str) and "单位" in v and unit_in_text(v):
                 return unit_in_text(v) or "元"
@@ -715,8 +716,8 @@ def _code_header_band(index: SheetIndex, hr: int, lo: int, hi: int) -> tuple[int
         top = r
     sub = hr + 1
     sub_labels = [lab for _, lab in index.row_labels(sub, lo, hi)]
-    has_sub = bool(sub_labels) and all(is_header_text(lab) for lab in sub_labels) and not _parse_code(
-        index.text(sub, lo))[0]
+    has_sub = (bool(sub_labels) and all(is_header_text(lab) for lab in sub_labels)
+               and not any(index.has_number(sub, c) for c in range(lo, hi + 1)))
     return top, sub if has_sub else hr
 
 

@@ -1,5 +1,7 @@
--- Current evaluation (总分) rows with the totals recomputed from their indicator rows (same file, sheet and
--- subject) and the grade: the stated grade (normalised to 优/良/中/差) when given, else the band of total_score.
+-- Current evaluation (总分) rows with the totals recomputed from the scored rows of the same file, sheet and
+-- subject: the indicator rows (raw.indicators) plus, for project self-evaluations, the 预算执行率 row that the
+-- extractors put in raw.project_funds (score_weight / score). grade = the stated grade (normalised to
+-- 优/良/中/差) when given, else the band of total_score.
 with
 
 evaluations as (
@@ -10,19 +12,51 @@ evaluations as (
 
 ),
 
-indicator_totals as (
+scored_rows as (
 
     select
         file_sha256,
         source_sheet,
         coalesce(subject_kind, '') as subject_kind_key,
         coalesce(subject_name, '') as subject_name_key,
-        sum(score) as recomputed_total,
-        sum(recomputed_score) as rule_recomputed_total,
-        sum(weight) as indicator_weight_total,
-        count(*) as indicator_count
+        'indicator' as part,
+        weight,
+        score,
+        recomputed_score
     from {{ ref('int_indicators__current') }}
-    group by 1, 2, 3, 4
+
+    union all
+
+    -- the execution-rate indicator of a project self-evaluation: min(rate, 1) x weight by the rules (R11)
+    select
+        file_sha256,
+        source_sheet,
+        coalesce(subject_kind, '') as subject_kind_key,
+        coalesce(project_name, '') as subject_name_key,
+        'execution' as part,
+        score_weight as weight,
+        score,
+        cast(case when execution_rate >= 1 then 1 else execution_rate end * score_weight as decimal(9, 2))
+            as recomputed_score
+    from {{ ref('int_project_funds__current') }}
+    where score_weight is not null or score is not null
+
+),
+
+totals as (
+
+    select
+        file_sha256,
+        source_sheet,
+        subject_kind_key,
+        subject_name_key,
+        sum(score) as recomputed_total,
+        case when count(recomputed_score) = count(*) then sum(recomputed_score) end as rule_recomputed_total,
+        sum(weight) as recomputed_weight_total,
+        sum(case when part = 'execution' then score end) as execution_score,
+        sum(case when part = 'indicator' then 1 else 0 end) as indicator_count
+    from scored_rows
+    group by file_sha256, source_sheet, subject_kind_key, subject_name_key
 
 ),
 
@@ -30,18 +64,19 @@ joined as (
 
     select
         evaluations.*,
-        indicator_totals.recomputed_total,
-        indicator_totals.rule_recomputed_total,
-        indicator_totals.indicator_weight_total,
-        coalesce(indicator_totals.indicator_count, 0) as indicator_count,
+        totals.recomputed_total,
+        totals.rule_recomputed_total,
+        totals.recomputed_weight_total,
+        totals.execution_score,
+        coalesce(totals.indicator_count, 0) as indicator_count,
         {{ normalize_grade('evaluations.grade_stated') }} as grade_stated_normalized,
         {{ grade_band('evaluations.total_score') }} as grade_computed
     from evaluations
-    left join indicator_totals
-        on evaluations.file_sha256 = indicator_totals.file_sha256
-        and evaluations.source_sheet = indicator_totals.source_sheet
-        and coalesce(evaluations.subject_kind, '') = indicator_totals.subject_kind_key
-        and coalesce(evaluations.subject_name, '') = indicator_totals.subject_name_key
+    left join totals
+        on evaluations.file_sha256 = totals.file_sha256
+        and evaluations.source_sheet = totals.source_sheet
+        and coalesce(evaluations.subject_kind, '') = totals.subject_kind_key
+        and coalesce(evaluations.subject_name, '') = totals.subject_name_key
 
 ),
 

@@ -1,5 +1,5 @@
 -- The total (总分 / 合计) of each scored table of a current workbook, with the total recomputed from its
--- indicator rows. Grain: one subject per sheet — (file_sha256, source_sheet, source_cell, subject_kind,
+-- scored rows. Grain: one subject per sheet — (file_sha256, source_sheet, source_cell, subject_kind,
 -- subject_name). grade = the stated grade (优/良/中/差) when given, else the band of total_score:
 -- 优 >= 90, 良 80–<90, 中 60–<80, 差 < 60.
 -- Columns, types and tests: _marts__models.yml (contract enforced).
@@ -26,7 +26,8 @@ final as (
         cast(grade_computed as varchar) as grade_computed,
         cast(recomputed_total as decimal(9,2)) as recomputed_total,
         cast(rule_recomputed_total as decimal(9,2)) as rule_recomputed_total,
-        cast(indicator_weight_total as decimal(9,2)) as indicator_weight_total,
+        cast(recomputed_weight_total as decimal(9,2)) as recomputed_weight_total,
+        cast(execution_score as decimal(9,2)) as execution_score,
         cast(indicator_count as integer) as indicator_count,
         cast(grade_recomputed as varchar) as grade_recomputed,
         cast(evaluator as varchar) as evaluator,

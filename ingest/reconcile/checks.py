@@ -1,0 +1,128 @@
+"""Computing the reconciliation checks: the rule files under ``expectations/checks/`` run in DuckDB, one frame.
+
+Every rule file ``R<nn>.sql`` is one SELECT returning rows of :data:`CHECK_COLUMNS` (see ``_prelude.sql`` for the
+shared helpers and the tolerance policy). A row whose left or right side is missing is *not applicable*. This module
+only computes; whether an applicable row passes is decided by Great Expectations (:mod:`ingest.reconcile.gx`) on the
+``excess`` column: how far the difference lies beyond the tolerance for the row's comparison —
+
+* ``eq``: ``abs(diff) − tolerance``   (left = right within tolerance)
+* ``le``: ``diff − tolerance``        (left ≤ right + tolerance)
+* ``ge``: ``−diff − tolerance``       (left ≥ right − tolerance)
+
+so a row passes exactly when ``excess ≤ 0``.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from ..config import GX_ROOT
+
+CHECKS_DIR = GX_ROOT / "checks"
+PRELUDE = "_prelude.sql"
+CHECK_COLUMNS = ["rule_id", "severity", "department_name", "fiscal_year", "subject", "left_label", "left_yuan",
+                 "right_label", "right_yuan", "diff_yuan", "tolerance_yuan", "source_cells", "comparison"]
+# Money in 元 with 2 decimals; R11 rates (±0.001) and R14/R15 scores need more, hence 6 decimals in the audit table.
+NUM = "DECIMAL(24,6)"
+
+_WRAP = f"""
+SELECT CAST(rule_id AS VARCHAR) AS rule_id,
+       CAST(severity AS VARCHAR) AS severity,
+       CAST(department_name AS VARCHAR) AS department_name,
+       CAST(fiscal_year AS INTEGER) AS fiscal_year,
+       CAST(subject AS VARCHAR) AS subject,
+       CAST(left_label AS VARCHAR) AS left_label,
+       CAST(left_yuan AS {NUM}) AS left_yuan,
+       CAST(right_label AS VARCHAR) AS right_label,
+       CAST(right_yuan AS {NUM}) AS right_yuan,
+       CAST(diff_yuan AS {NUM}) AS diff_yuan,
+       CAST(tolerance_yuan AS {NUM}) AS tolerance_yuan,
+       CAST(source_cells AS VARCHAR) AS source_cells,
+       CAST(coalesce(comparison, 'eq') AS VARCHAR) AS comparison,
+       CAST(CASE
+           WHEN left_yuan IS NULL OR right_yuan IS NULL OR diff_yuan IS NULL THEN NULL
+           WHEN comparison = 'le' THEN CAST(diff_yuan AS {NUM}) - CAST(tolerance_yuan AS {NUM})
+           WHEN comparison = 'ge' THEN -CAST(diff_yuan AS {NUM}) - CAST(tolerance_yuan AS {NUM})
+           ELSE abs(CAST(diff_yuan AS {NUM})) - CAST(tolerance_yuan AS {NUM})
+       END AS DOUBLE) AS excess
+FROM (
+{{body}}
+) AS rule_rows
+ORDER BY department_name, fiscal_year, rule_id, subject
+"""
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str          # file stem: R01 … R18 (one expectation suite each)
+    path: Path
+    sql: str
+    description: str   # the leading comment block
+    severity: str      # error | warn (from the first line "-- Rnn (warn): …")
+
+
+@dataclass
+class ComputedChecks:
+    frame: pd.DataFrame                                     # CHECK_COLUMNS + excess + rule_file
+    errors: dict[str, str] = field(default_factory=dict)    # rule file → why it could not run
+
+
+def split_sql(text: str) -> list[str]:
+    """Statements of a SQL script (split on ';' at a line end; comment-only chunks dropped)."""
+    out = []
+    for chunk in re.split(r";[ \t]*(?:--[^\n]*)?\n", text + "\n"):
+        body = "\n".join(l for l in chunk.splitlines() if not l.strip().startswith("--")).strip()
+        if body:
+            out.append(chunk.strip().rstrip(";"))
+    return out
+
+
+def load_rules(checks_dir: Path = CHECKS_DIR, only: set[str] | None = None) -> list[Rule]:
+    rules = []
+    for path in sorted(checks_dir.glob("R*.sql")):
+        if only is not None and path.stem not in only:
+            continue
+        sql = path.read_text(encoding="utf-8")
+        comment = "\n".join(l[2:].strip() for l in sql.splitlines() if l.startswith("--"))
+        first = comment.splitlines()[0] if comment else ""
+        severity = "warn" if re.match(r"^\S+\s*\(warn\)", first) else "error"
+        rules.append(Rule(path.stem, path, sql.strip().rstrip(";"), comment, severity))
+    return rules
+
+
+def prepare(con: duckdb.DuckDBPyConnection, checks_dir: Path = CHECKS_DIR) -> dict[str, str]:
+    """Create the TEMP helpers of _prelude.sql on ``con``; returns {statement head: error} for those that failed
+    (e.g. a mart missing): the rules depending on them fail in turn and are reported, the others still run."""
+    errors: dict[str, str] = {}
+    for stmt in split_sql((checks_dir / PRELUDE).read_text(encoding="utf-8")):
+        try:
+            con.execute(stmt)
+        except duckdb.Error as exc:
+            head = next((l for l in stmt.splitlines() if l.strip() and not l.strip().startswith("--")), stmt)[:80]
+            errors[head] = f"{type(exc).__name__}: {exc}"
+    return errors
+
+
+def compute(con: duckdb.DuckDBPyConnection, rules: list[Rule], checks_dir: Path = CHECKS_DIR) -> ComputedChecks:
+    prelude_errors = prepare(con, checks_dir)
+    frames, errors = [], {}
+    for rule in rules:
+        try:
+            df = con.execute(_WRAP.replace("{body}", rule.sql)).df()
+        except duckdb.Error as exc:
+            msg = f"{type(exc).__name__}: {exc}".strip()
+            if prelude_errors:
+                msg += " (prelude: " + "; ".join(f"{k} → {v}" for k, v in prelude_errors.items()) + ")"
+            errors[rule.name] = msg
+            continue
+        df["rule_file"] = rule.name
+        frames.append(df)
+    cols = CHECK_COLUMNS + ["excess", "rule_file"]
+    frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=cols)
+    frame = frame[cols].reset_index(drop=True)
+    frame["row_id"] = range(len(frame))
+    return ComputedChecks(frame=frame, errors=errors)
