@@ -63,16 +63,20 @@ def _env(values: dict[str, str]):
                 os.environ[k] = v
 
 
-def open_context(reports_dir: Path, gx_root: Path = GX_ROOT):
-    """The file context of expectations/gx, with data docs in <reports>/gx_data_docs."""
-    os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
-    import great_expectations as gx
-
+def report_env(reports_dir: Path) -> dict[str, str]:
     docs, validations = Path(reports_dir) / "gx_data_docs", Path(reports_dir) / "gx_validations"
     docs.mkdir(parents=True, exist_ok=True)
     validations.mkdir(parents=True, exist_ok=True)
-    with _env({ENV_DOCS: str(docs.resolve()) + os.sep, ENV_VALIDATIONS: str(validations.resolve()) + os.sep}):
-        return gx.get_context(mode="file", project_root_dir=str(gx_root))
+    return {ENV_DOCS: str(docs.resolve()) + os.sep, ENV_VALIDATIONS: str(validations.resolve()) + os.sep}
+
+
+def open_context(gx_root: Path = GX_ROOT):
+    """The file context of expectations/gx. GX substitutes ${JIXIAO_GX_*} when it uses a store, so call this and
+    use the context inside ``_env(report_env(reports_dir))`` (as :func:`validate` does)."""
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+    import great_expectations as gx
+
+    return gx.get_context(mode="file", project_root_dir=str(gx_root))
 
 
 def _suite_for(rule: Rule):
@@ -167,7 +171,13 @@ def gx_frame(frame: pd.DataFrame, rules: list[Rule]) -> pd.DataFrame:
 def validate(frame: pd.DataFrame, rules: list[Rule], run_id: str, reports_dir: Path, ctx=None) -> GxOutcome:
     from great_expectations.core.run_identifier import RunIdentifier
 
-    ctx = ctx or open_context(reports_dir)
+    with _env(report_env(reports_dir)):
+        return _validate(frame, rules, run_id, ctx or open_context())
+
+
+def _validate(frame: pd.DataFrame, rules: list[Rule], run_id: str, ctx) -> GxOutcome:
+    from great_expectations.core.run_identifier import RunIdentifier
+
     cp = ensure_objects(ctx, rules)
     # Only rule suites whose rows were computed get a column of their own; the others (a subset run) see an
     # all-NULL column and pass vacuously.
