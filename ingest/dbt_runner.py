@@ -37,6 +37,25 @@ def _status(r) -> str:
     return str(getattr(s, "value", s)).lower()
 
 
+def _release_duckdb() -> None:
+    """dbt-duckdb keeps its DuckDB database open in a class-level environment after the run, holding the file's
+    single-writer lock for as long as this process lives: close it so other processes (the next task, a second
+    run) can open the warehouse."""
+    try:
+        from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+    except ImportError:
+        return
+    env = getattr(DuckDBConnectionManager, "_ENV", None)
+    if env is not None:
+        try:
+            env.close()
+        except Exception:
+            pass
+    DuckDBConnectionManager.close_all_connections()
+    import gc
+    gc.collect()
+
+
 def run_dbt(warehouse: Path, command: str = "build", extra: list[str] | None = None,
             target: str | None = None, *, target_path: Path | None = None,
             log_path: Path | None = None) -> DbtResult:
@@ -61,6 +80,7 @@ def run_dbt(warehouse: Path, command: str = "build", extra: list[str] | None = N
     try:
         res = dbtRunner().invoke(args)
     finally:
+        _release_duckdb()
         for k, v in saved.items():
             if v is None:
                 os.environ.pop(k, None)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from functools import lru_cache
 
 CENT = Decimal("0.01")
 NULL_TOKENS = {"", "—", "——", "-", "--", "/", "／", "－", "–", "―", "无", "n/a", "N/A", "null", "None", "\\"}
@@ -21,18 +22,35 @@ _PAREN_UNIT_RE = re.compile(r"[（(]\s*(亿元|万元|千元|元)\s*[)）]")
 _NUM_RE = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 
 
+@lru_cache(maxsize=1 << 16)
+def _normalize_str(value: str) -> str:
+    return unicodedata.normalize("NFKC", value).strip()
+
+
 def normalize_text(value: object) -> str:
     """NFKC (full-width digits, letters and punctuation to ASCII) and trimmed; None -> ''."""
     if value is None:
         return ""
+    if isinstance(value, str):
+        return _normalize_str(value)
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    return unicodedata.normalize("NFKC", str(value)).strip()
+    return _normalize_str(str(value))
+
+
+_WS = re.compile(r"\s+")
+
+
+@lru_cache(maxsize=1 << 16)
+def _compact_str(value: str) -> str:
+    return _WS.sub("", _normalize_str(value))
 
 
 def compact(value: object) -> str:
-    """Text with all whitespace removed, for label matching."""
-    return re.sub(r"\s+", "", normalize_text(value))
+    """Text with all whitespace removed, for label matching (memoised: labels repeat across files)."""
+    if isinstance(value, str):
+        return _compact_str(value)
+    return _WS.sub("", normalize_text(value))
 
 
 def is_null(value: object) -> bool:

@@ -39,13 +39,18 @@ class Sheet:
     hidden_cols: set[int] = field(default_factory=set)
     visible: bool = True
 
+    _width: int | None = field(default=None, repr=False)
+    _merge_map: dict[tuple[int, int], tuple[int, int]] | None = field(default=None, repr=False)
+
     @property
     def height(self) -> int:
         return len(self.rows)
 
     @property
     def width(self) -> int:
-        return max((len(r) for r in self.rows), default=0)
+        if self._width is None:
+            self._width = max((len(r) for r in self.rows), default=0)
+        return self._width
 
     def value(self, r: int, c: int) -> object:
         if 0 <= r < len(self.rows) and 0 <= c < len(self.rows[r]):
@@ -54,7 +59,20 @@ class Sheet:
 
     def merged_origin(self, r: int, c: int) -> tuple[int, int]:
         """The top-left cell of the merged range covering (r, c), or (r, c) itself."""
-        for (r0, c0), (r1, c1) in self.merged:
+        if self._merge_map is None:
+            m: dict[tuple[int, int], tuple[int, int]] = {}
+            for (r0, c0), (r1, c1) in self.merged:
+                if (r1 - r0 + 1) * (c1 - c0 + 1) > 10_000:  # huge merges: fall back to the range test
+                    continue
+                for rr in range(r0, r1 + 1):
+                    for cc in range(c0, c1 + 1):
+                        m[(rr, cc)] = (r0, c0)
+            self._merge_map = m
+            self._big_merges = [g for g in self.merged if (g[1][0] - g[0][0] + 1) * (g[1][1] - g[0][1] + 1) > 10_000]
+        hit = self._merge_map.get((r, c))
+        if hit is not None:
+            return hit
+        for (r0, c0), (r1, c1) in getattr(self, "_big_merges", ()):
             if r0 <= r <= r1 and c0 <= c <= c1:
                 return r0, c0
         return r, c

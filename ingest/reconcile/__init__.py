@@ -37,7 +37,7 @@ CREATE TABLE IF NOT EXISTS audit.reconciliation_results (
     fiscal_year INTEGER,
     subject VARCHAR,
     left_label VARCHAR,
-    left_yuan {NUM},                    -- 元; R11 rates are fractions, R11/R14/R15 scores points (see the rule file)
+    left_yuan {NUM},                    -- 元 (R11 rates are fractions, R11/R14/R15 scores points: see the rule file)
     right_label VARCHAR,
     right_yuan {NUM},
     diff_yuan {NUM},                    -- left − right
@@ -75,9 +75,8 @@ class ReconciliationSummary:
 
 
 def ensure_table(con: duckdb.DuckDBPyConnection) -> None:
-    for stmt in DDL.split(";"):
-        if stmt.strip():
-            con.execute(stmt)
+    con.execute("CREATE SCHEMA IF NOT EXISTS audit")
+    con.execute(DDL.split("CREATE SCHEMA IF NOT EXISTS audit;", 1)[1])
 
 
 def compute_checks(con: duckdb.DuckDBPyConnection, only: set[str] | None = None,

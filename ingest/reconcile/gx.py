@@ -169,8 +169,6 @@ def gx_frame(frame: pd.DataFrame, rules: list[Rule]) -> pd.DataFrame:
 
 
 def validate(frame: pd.DataFrame, rules: list[Rule], run_id: str, reports_dir: Path, ctx=None) -> GxOutcome:
-    from great_expectations.core.run_identifier import RunIdentifier
-
     with _env(report_env(reports_dir)):
         return _validate(frame, rules, run_id, ctx or open_context())
 

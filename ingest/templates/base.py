@@ -21,7 +21,18 @@ _QUOTES = str.maketrans({"“": "", "”": "", '"': "", "‘": "", "’": "", "'
 
 def label_key(text: object) -> str:
     """Normalised label for matching: NFKC, no whitespace, no ordinal prefix ("一、", "1、", "其中："), no quotes,
-    full-width brackets folded to ASCII."""
+    full-width brackets folded to ASCII. Memoised for strings (labels repeat across sheets and files)."""
+    if isinstance(text, str):
+        return _label_key_str(text)
+    return _label_key_uncached(text)
+
+
+@lru_cache(maxsize=1 << 16)
+def _label_key_str(text: str) -> str:
+    return _label_key_uncached(text)
+
+
+def _label_key_uncached(text: object) -> str:
     t = compact(text).translate(_QUOTES)
     t = _ORDINAL_PREFIX.sub("", t)
     return t.replace("（", "(").replace("）", ")")
