@@ -64,7 +64,7 @@ horizontal AS (
            string_agg(cells, ', ' ORDER BY f.column_key) AS cells
     FROM f
     LEFT JOIN comp ON comp.statement = coalesce(f.statement, 'expenditure') AND comp.column_key = f.column_key
-    GROUP BY department_name, fiscal_year, source_file, source_sheet, statement, scope, phase, code
+    GROUP BY f.department_name, f.fiscal_year, f.source_file, f.source_sheet, f.statement, f.scope, f.phase, f.code
 )
 SELECT 'R08' AS rule_id, 'error' AS severity, department_name, fiscal_year,
        source_sheet || '/' || CASE WHEN code = 'TOTAL' THEN '合计' ELSE code END || '/' || column_key AS subject,

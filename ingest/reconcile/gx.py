@@ -3,9 +3,11 @@
 GX Core 1.x cannot validate DuckDB through SQL here (stack notes), so the checks are computed in DuckDB
 (:mod:`ingest.reconcile.checks`) and the resulting frame is validated by a *file* data context committed under
 ``expectations/gx/``: a pandas data source, one dataframe asset with a whole-dataframe batch definition, one
-expectation suite per rule file (``reconciliation_R01`` … ``reconciliation_R18``) holding one
-``ExpectColumnValuesToBeBetween(column="excess_<rule>", max_value=0)`` with the rule's severity, one validation
-definition per suite and one checkpoint (``reconciliation``) with an ``UpdateDataDocsAction``.
+expectation suite per severity (``reconciliation_error``, ``reconciliation_warn``) holding one
+``ExpectColumnValuesToBeBetween(column="excess_<rule>", max_value=0)`` per rule file of that severity (GX severity
+critical / warning), one validation definition per suite and one checkpoint (``reconciliation``) with an
+``UpdateDataDocsAction``. (Per severity rather than per rule: UpdateDataDocsAction re-renders the site once per
+validation result, ≈ 2 s each, so 18 suites would cost ≈ 40 s a run; two cost ≈ 4 s.)
 
 The frame gets one ``excess_<rule>`` column per rule: the row's excess (|diff| − tolerance, see checks.py) on that
 rule's applicable rows and NULL elsewhere (GX ignores NULLs), so one checkpoint run validates every rule on one
@@ -79,28 +81,38 @@ def open_context(gx_root: Path = GX_ROOT):
     return gx.get_context(mode="file", project_root_dir=str(gx_root))
 
 
-def _suite_for(rule: Rule):
+SEVERITIES = ("error", "warn")
+
+
+def _suite_for(severity: str, rules: list[Rule]):
+    """One suite per severity; one expectation per rule file of that severity."""
     import great_expectations as gx
     import great_expectations.expectations as gxe
 
-    summary = rule.description.splitlines()[0] if rule.description else rule.name
-    exp = gxe.ExpectColumnValuesToBeBetween(
-        column=f"excess_{rule.name}", max_value=0, severity=SEVERITY.get(rule.severity, "critical"),
-        description=f"{rule.name}: |diff| − tolerance ≤ 0 on every applicable row ({rule.severity})",
-        meta={"rule": rule.name, "severity": rule.severity, "check_sql": f"expectations/checks/{rule.path.name}"},
-    )
-    return gx.ExpectationSuite(name=PREFIX + rule.name, expectations=[exp],
-                               meta={"rule": rule.name, "severity": rule.severity, "summary": summary})
+    exps = []
+    for rule in rules:
+        if rule.severity != severity:
+            continue
+        summary = rule.description.splitlines()[0] if rule.description else rule.name
+        exps.append(gxe.ExpectColumnValuesToBeBetween(
+            column=f"excess_{rule.name}", max_value=0, severity=SEVERITY[severity],
+            description=f"{summary} — every applicable row: excess (|diff| − tolerance for 'eq') ≤ 0",
+            meta={"rule": rule.name, "severity": severity, "check_sql": f"expectations/checks/{rule.path.name}"},
+        ))
+    return gx.ExpectationSuite(name=PREFIX + severity, expectations=exps,
+                               meta={"severity": severity, "rules": [r.name for r in rules if r.severity == severity]})
 
 
-def _same_suite(existing, wanted) -> bool:
-    def key(s):
-        return [(e.expectation_type, e.kwargs.get("column"), e.kwargs.get("max_value"), str(e.severity),
-                 e.meta.get("severity")) for e in (ex.configuration for ex in s.expectations)]
+def _suite_key(s) -> list:
+    return sorted((e.type, e.kwargs.get("column"), e.kwargs.get("max_value"), str(e.severity),
+                   str(e.description)) for e in (ex.configuration for ex in s.expectations))
+
+
+def _delete(factory, name: str) -> None:
     try:
-        return key(existing) == key(wanted) and existing.meta.get("severity") == wanted.meta.get("severity")
-    except Exception:  # noqa: BLE001 — anything odd: rebuild the suite
-        return False
+        factory.delete(name)
+    except Exception:  # noqa: BLE001 — not there
+        pass
 
 
 def ensure_objects(ctx, rules: list[Rule]):
@@ -122,36 +134,38 @@ def ensure_objects(ctx, rules: list[Rule]):
     except (KeyError, LookupError):
         batch = asset.add_batch_definition_whole_dataframe(BATCH)
 
-    vds, changed = [], False
-    for rule in rules:
-        wanted = _suite_for(rule)
+    vds, rebuilt = [], False
+    for severity in SEVERITIES:
+        wanted = _suite_for(severity, rules)
+        fresh = False
         try:
             suite = ctx.suites.get(wanted.name)
-            if not _same_suite(suite, wanted):
+            if _suite_key(suite) != _suite_key(wanted):
                 ctx.suites.delete(wanted.name)
-                raise LookupError
+                raise LookupError(wanted.name)
         except Exception:  # noqa: BLE001 — DataContextError when missing
+            _delete(ctx.suites, wanted.name)
             suite = ctx.suites.add(wanted)
-            changed = True
+            fresh = True
         try:
-            vd = ctx.validation_definitions.get(PREFIX + rule.name)
-            if changed or vd.suite.name != suite.name or vd.data.id != batch.id:
-                ctx.validation_definitions.delete(PREFIX + rule.name)
-                raise LookupError
+            vd = ctx.validation_definitions.get(PREFIX + severity)
+            if fresh or vd.suite.name != suite.name or vd.data.id != batch.id:
+                ctx.validation_definitions.delete(PREFIX + severity)
+                raise LookupError(severity)
         except Exception:  # noqa: BLE001
-            vd = ctx.validation_definitions.add(gx.ValidationDefinition(name=PREFIX + rule.name, data=batch,
+            _delete(ctx.validation_definitions, PREFIX + severity)
+            vd = ctx.validation_definitions.add(gx.ValidationDefinition(name=PREFIX + severity, data=batch,
                                                                         suite=suite))
-            changed = True
+            fresh = True
+        rebuilt = rebuilt or fresh
         vds.append(vd)
-        changed = False
-    names = sorted(v.name for v in vds)
     try:
         cp = ctx.checkpoints.get(CHECKPOINT)
-        if sorted(v.name for v in cp.validation_definitions) != names or \
-                [v.id for v in cp.validation_definitions] != [v.id for v in vds]:
+        if rebuilt or [v.id for v in cp.validation_definitions] != [v.id for v in vds]:
             ctx.checkpoints.delete(CHECKPOINT)
-            raise LookupError
+            raise LookupError(CHECKPOINT)
     except Exception:  # noqa: BLE001
+        _delete(ctx.checkpoints, CHECKPOINT)
         cp = ctx.checkpoints.add(gx.Checkpoint(
             name=CHECKPOINT, validation_definitions=vds,
             actions=[UpdateDataDocsAction(name="update_data_docs", site_names=[DOCS_SITE])],
@@ -177,25 +191,20 @@ def _validate(frame: pd.DataFrame, rules: list[Rule], run_id: str, ctx) -> GxOut
     from great_expectations.core.run_identifier import RunIdentifier
 
     cp = ensure_objects(ctx, rules)
-    # Only rule suites whose rows were computed get a column of their own; the others (a subset run) see an
-    # all-NULL column and pass vacuously.
-    all_rules = {v.name[len(PREFIX):] for v in cp.validation_definitions}
-    known = {r.name for r in rules}
     df = gx_frame(frame, rules)
-    for missing in sorted(all_rules - known):
-        df[f"excess_{missing}"] = pd.Series([float("nan")] * len(df), dtype="float64")
     res = cp.run(batch_parameters={"dataframe": df}, run_id=RunIdentifier(run_name=run_id))
     failed: set[int] = set()
     success: dict[str, bool] = {}
     evaluated: dict[str, int] = {}
     for vr in res.run_results.values():
-        rule = vr.suite_name[len(PREFIX):]
-        success[rule] = bool(vr.success)
         for er in vr.results:
-            r = er.result or {}
-            evaluated[rule] = int(r.get("element_count", 0)) - int(r.get("missing_count", 0) or 0)
+            cfg = er.expectation_config
+            rule = (cfg.meta or {}).get("rule") or cfg.kwargs.get("column", "").removeprefix("excess_")
             if er.exception_info and er.exception_info.get("raised_exception"):
-                raise RuntimeError(f"GX could not evaluate {vr.suite_name}: {er.exception_info.get('exception_message')}")
+                raise RuntimeError(f"GX could not evaluate {rule}: {er.exception_info.get('exception_message')}")
+            r = er.result or {}
+            success[rule] = bool(er.success)
+            evaluated[rule] = int(r.get("element_count", 0) or 0) - int(r.get("missing_count", 0) or 0)
             for item in r.get("unexpected_index_list") or []:
                 failed.add(int(item["row_id"] if isinstance(item, dict) else item))
     docs = None

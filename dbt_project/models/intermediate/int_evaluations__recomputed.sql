@@ -50,10 +50,11 @@ totals as (
         source_sheet,
         subject_kind_key,
         subject_name_key,
-        sum(score) as recomputed_total,
-        case when count(recomputed_score) = count(*) then sum(recomputed_score) end as rule_recomputed_total,
-        sum(weight) as recomputed_weight_total,
-        sum(case when part = 'execution' then score end) as execution_score,
+        cast(sum(score) as decimal(9, 2)) as recomputed_total,
+        cast(case when count(recomputed_score) = count(*) then sum(recomputed_score) end as decimal(9, 2))
+            as rule_recomputed_total,
+        cast(sum(weight) as decimal(9, 2)) as recomputed_weight_total,
+        cast(sum(case when part = 'execution' then score end) as decimal(9, 2)) as execution_score,
         sum(case when part = 'indicator' then 1 else 0 end) as indicator_count
     from scored_rows
     group by file_sha256, source_sheet, subject_kind_key, subject_name_key

@@ -27,7 +27,7 @@ final as (
 
     select
         rates.*,
-        coalesce(execution_rate_stated, execution_rate_recomputed) as execution_rate,
+        cast(coalesce(execution_rate_stated, execution_rate_recomputed) as decimal(9, 4)) as execution_rate,
         case
             when execution_rate_stated is not null then 'stated'
             when execution_rate_recomputed is not null then 'computed'
