@@ -1,6 +1,6 @@
 -- R13 (error): special funds (专项资金 tables: fct_fund_rows category/total rows and the special-fund project rows of
 -- fct_project_funds, where 下达 → budget_adjusted_yuan, 支付 → executed_yuan).
---   * '<sheet>/<row>/carryover': 结转 = 下达 − 支付 on every row (2 terms).
+--   * '<sheet>/<row>/结转=下达−支付': 结转 = 下达 − 支付 on every row (2 terms).
 --   * '<sheet>/合计/<column>': the 合计 row = Σ the project rows of its sheet (Σ the category rows when the sheet has
 --     no project rows), column by column (budget_initial, allocated, paid, carryover).
 --   * '<sheet>/<category>/<column>': a category row = Σ the projects of that category (same workbook), where
@@ -15,7 +15,7 @@ long AS (
 ),
 per_row AS (
     SELECT 'R13' AS rule_id, 'error' AS severity, department_name, fiscal_year,
-           source_sheet || '/' || coalesce(name, row_kind) || '/carryover' AS subject,
+           source_sheet || '/' || coalesce(name, row_kind) || '/结转=下达−支付' AS subject,
            '结转 (carryover)' AS left_label, carryover_yuan AS left_yuan,
            '下达 − 支付 (allocated − paid)' AS right_label, allocated_yuan - paid_yuan AS right_yuan,
            carryover_yuan - (allocated_yuan - paid_yuan) AS diff_yuan, rc_tol(2, hs) AS tolerance_yuan,

@@ -59,9 +59,11 @@ SELECT 'R14', 'error', department_name, fiscal_year, source_sheet || '/' || coal
            CASE WHEN band_lo IS NULL THEN '' WHEN band_hi IS NULL THEN ' [' || band_lo || ', ∞)'
                 ELSE ' [' || band_lo || ', ' || band_hi || ']' END,
        CASE WHEN band_lo IS NOT NULL AND total_score IS NOT NULL
-            THEN CAST(least(greatest(total_score, band_lo), coalesce(band_hi, total_score)) AS DECIMAL(24, 6)) END,
+            THEN CAST(CASE WHEN band_hi IS NULL THEN greatest(total_score, band_lo)
+                           ELSE least(greatest(total_score, band_lo), band_hi) END AS DECIMAL(24, 6)) END,
        total_score - CASE WHEN band_lo IS NOT NULL AND total_score IS NOT NULL
-            THEN CAST(least(greatest(total_score, band_lo), coalesce(band_hi, total_score)) AS DECIMAL(24, 6)) END,
+            THEN CAST(CASE WHEN band_hi IS NULL THEN greatest(total_score, band_lo)
+                           ELSE least(greatest(total_score, band_lo), band_hi) END AS DECIMAL(24, 6)) END,
        CAST(0 AS DECIMAL(24, 6)), rc_cell(source_sheet, source_cell), 'eq'
 FROM ev
 WHERE grade IS NOT NULL
