@@ -2,12 +2,17 @@
 from __future__ import annotations
 
 import os
+import sys
 from datetime import timedelta
 from pathlib import Path
 
 from .config import DBT_PROJECT_DIR, resolve
 
 DBT_PROFILES = DBT_PROJECT_DIR / "profiles.yml"
+_VENV_BIN = str(Path(sys.executable).parent)
+if _VENV_BIN not in os.environ.get("PATH", "").split(os.pathsep):
+    # Cosmos looks dbt up on PATH (when its config module is imported): make it the venv's dbt.
+    os.environ["PATH"] = _VENV_BIN + os.pathsep + os.environ.get("PATH", "")
 BATCH_SIZE = int(os.environ.get("JIXIAO_INGEST_BATCH", "200"))
 DEFAULT_ARGS = {
     "owner": "jixiao",
@@ -102,9 +107,9 @@ def dbt_task_group(group_id: str, warehouse_template: str):
 
     return DbtTaskGroup(
         group_id=group_id,
-        project_config=ProjectConfig(DBT_PROJECT_DIR, install_dbt_deps=False,
-                                     env_vars={"JIXIAO_WAREHOUSE": os.environ.get(
-                                         "JIXIAO_WAREHOUSE", str(resolve().warehouse))}),
+        # The warehouse path reaches dbt through the operators' templated env (Variables/env resolved at run time);
+        # rendering (dbt ls) needs no warehouse.
+        project_config=ProjectConfig(DBT_PROJECT_DIR, install_dbt_deps=False),
         profile_config=ProfileConfig(profile_name="jixiao", target_name="duckdb",
                                      profiles_yml_filepath=DBT_PROFILES),
         execution_config=ExecutionConfig(execution_mode=ExecutionMode.LOCAL),

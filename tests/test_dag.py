@@ -42,7 +42,7 @@ def airflow_home(tmp_path_factory):
 def test_dagbag_has_no_import_errors(airflow_home, tmp_path):
     code = (
         "from airflow.dag_processing.dagbag import DagBag\n"
-        "b = DagBag(dag_folder=%r, include_examples=False)\n"
+        "b = DagBag(dag_folder=%r)\n"
         "assert not b.import_errors, b.import_errors\n"
         "d = b.dags['jixiao_nightly']\n"
         "print(d.max_active_runs, d.max_active_tasks, d.catchup, sorted(t.task_id for t in d.tasks))\n"

@@ -190,8 +190,14 @@ def validate(frame: pd.DataFrame, rules: list[Rule], run_id: str, reports_dir: P
 def _validate(frame: pd.DataFrame, rules: list[Rule], run_id: str, ctx) -> GxOutcome:
     from great_expectations.core.run_identifier import RunIdentifier
 
-    cp = ensure_objects(ctx, rules)
-    df = gx_frame(frame, rules)
+    from .checks import load_rules
+
+    # The suites always cover the whole catalogue of rule files (so a subset run does not rewrite the committed
+    # suites); rules not computed in this run get an all-NULL column and pass vacuously.
+    catalogue = {r.name: r for r in load_rules()}
+    catalogue.update({r.name: r for r in rules})
+    cp = ensure_objects(ctx, sorted(catalogue.values(), key=lambda r: r.name))
+    df = gx_frame(frame, sorted(catalogue.values(), key=lambda r: r.name))
     res = cp.run(batch_parameters={"dataframe": df}, run_id=RunIdentifier(run_name=run_id))
     failed: set[int] = set()
     success: dict[str, bool] = {}
