@@ -2,11 +2,19 @@
 -- project tables, not fund-level rows) = its 项目支出 of the same year; subject 'Σ 项目执行数'. Also the 主要项目支出
 -- ("of which" major projects, fct_facts kind major_project_expenditure) against 项目支出; subject '主要项目支出'.
 -- 项目支出 is taken from the all-funds tables when stated, else fiscal, else 一般公共预算财政拨款 (phase actual).
-WITH proj AS (
-    SELECT department_name, fiscal_year, sum(executed_yuan) AS left_yuan, count(*) AS n_terms, max(hs) AS hs,
-           string_agg(rc_cell(source_sheet, source_cell), ', ' ORDER BY source_sheet) AS cells
+-- A project reported twice (a 自评表 and a 目标完成情况表 of the same year) counts once: the scored self-evaluation
+-- row wins, then the first by file and sheet.
+WITH proj_once AS (
+    SELECT *
     FROM rc_projects
     WHERE subject_kind = 'project' AND executed_yuan IS NOT NULL
+    QUALIFY row_number() OVER (PARTITION BY department_name, fiscal_year, project_name
+        ORDER BY CASE WHEN score_weight IS NOT NULL THEN 0 ELSE 1 END, source_file, source_sheet) = 1
+),
+proj AS (
+    SELECT department_name, fiscal_year, sum(executed_yuan) AS left_yuan, count(*) AS n_terms, max(hs) AS hs,
+           string_agg(rc_cell(source_sheet, source_cell), ', ' ORDER BY source_sheet) AS cells
+    FROM proj_once
     GROUP BY ALL
 ),
 major AS (
