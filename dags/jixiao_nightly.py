@@ -1,5 +1,5 @@
 """jixiao_nightly — the nightly load: discover → ingest (mapped over batches of new/changed files) → dbt build
-(Cosmos, one task per model) → reconcile → report. All logic lives in ``ingest``; this file only wires it.
+(Cosmos, one task per model) → reconcile → dq_refresh (marts pick up the run's dq_status) → report. All logic lives in ``ingest``; this file only wires it.
 
 Paths: Airflow Variables ``jixiao_landing`` / ``jixiao_warehouse`` / ``jixiao_reports``, else the environment
 (JIXIAO_LANDING …), else the demo defaults. DuckDB allows one writer per file: ``max_active_runs=1`` and
@@ -15,7 +15,7 @@ from airflow.sdk import dag, task
 from airflow.timetables.trigger import CronTriggerTimetable
 
 from ingest.airflow_support import (DEFAULT_ARGS, MART_ASSETS, dbt_task_group, discover_batches, resolve_paths,
-                                    run_ingest_batch, run_reconcile, run_report)
+                                    run_dq_refresh, run_ingest_batch, run_reconcile, run_report)
 
 os.environ.setdefault("AIRFLOW__COSMOS__ENABLE_TELEMETRY", "False")
 
@@ -48,6 +48,11 @@ def jixiao_nightly():
     def reconcile(p: dict, **context) -> dict:
         return run_reconcile(p, context["run_id"])
 
+    @task
+    def dq_refresh(p: dict, rules: dict) -> dict:
+        run_dq_refresh(p)
+        return rules
+
     @task(outlets=MART_ASSETS, trigger_rule="none_failed")
     def report(p: dict, rules: dict, **context) -> str:
         return run_report(p, context["run_id"], rules)
@@ -58,7 +63,7 @@ def jixiao_nightly():
     dbt = dbt_task_group("dbt_build", "{{ ti.xcom_pull(task_ids='paths')['warehouse'] }}")
     rules = reconcile(p)
     loaded >> dbt >> rules
-    report(p, rules)
+    report(p, dq_refresh(p, rules))
 
 
 jixiao_nightly()

@@ -92,6 +92,14 @@ def run_reconcile(p: dict, run_id: str) -> dict:
     return rules
 
 
+def run_dq_refresh(p: dict) -> None:
+    from .joblock import job_lock
+    from .pipeline import step_dq_refresh
+    paths = _paths(p)
+    with job_lock(paths.warehouse, wait_seconds=600, owner="airflow dq refresh"):
+        step_dq_refresh(paths)
+
+
 def run_report(p: dict, run_id: str, rules: dict) -> str:
     from .pipeline import step_report
     from .joblock import job_lock

@@ -89,6 +89,13 @@ def step_dbt(paths: Paths) -> tuple[int, int, list[str]]:
     return res.models, res.tests, res.failures
 
 
+def step_dq_refresh(paths: Paths) -> None:
+    """Rebuild the marts (no tests) so their dq_status reflects the reconciliation that just ran."""
+    res = run_dbt(paths.warehouse, "run", ["--select", "int_dq_status+"])
+    if not res.success:
+        raise JobFailed("dbt run (dq_status refresh) failed: " + "; ".join(res.failures[:10]))
+
+
 def step_reconcile(paths: Paths, run_id: str, wait_lock: float = 60.0) -> dict:
     from .reconcile import run_reconciliation
     con = connect(paths.warehouse, wait_seconds=wait_lock)
@@ -203,6 +210,7 @@ def run_job(landing=None, warehouse=None, reports=None, progress: bool = False, 
                 summary = JobSummary(run_id=run_id, paths=paths, ingest=ing, dbt_models=models, dbt_tests=tests,
                                      dbt_warnings=warn)
                 summary.rules = step_reconcile(paths, run_id, wait_lock)
+                step_dq_refresh(paths)
                 results_run_id = run_id
             summary.mart_rows = mart_counts(paths)
             summary.errors = int(summary.rules.get("failed_error", 0))

@@ -40,7 +40,10 @@ def connect(warehouse: str | Path, wait_seconds: float = 0.0, read_only: bool = 
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """raw.* and audit.* tables (audit.reconciliation_results too: dbt reads it for dq_status)."""
+    from .reconcile import ensure_table
     con.execute(raw_ddl())
+    ensure_table(con)
 
 
 def now() -> datetime:

@@ -52,7 +52,7 @@ def test_dagbag_has_no_import_errors(airflow_home, tmp_path):
     assert out.returncode == 0, out.stderr[-3000:]
     line = out.stdout.strip().splitlines()[-1]
     assert line.startswith("1 1 False"), line
-    for t in ("paths", "discover", "ingest", "reconcile", "report"):
+    for t in ("paths", "discover", "ingest", "reconcile", "dq_refresh", "report"):
         assert f"'{t}'" in line
     assert "dbt_build." in line  # Cosmos rendered the dbt models as tasks
 

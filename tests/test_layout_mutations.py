@@ -43,7 +43,7 @@ from tests.extraction_report import extract_sample
 from tests.manifest_facts import MANIFEST, SAMPLES, actual, expected
 
 WORKBOOKS = MANIFEST["workbooks"]
-IDS = [Path(w["path"]).parent.name[:6] + "/" + Path(w["path"]).stem[-10:] for w in WORKBOOKS]
+IDS = [f"wb{i}" for i in range(len(WORKBOOKS))]   # order of manifest.json
 FACTORS = {"元": Decimal(1), "千元": Decimal(1000), "万元": Decimal(10000)}
 
 # Header synonyms a department may write instead of the sample's label (exact cell text -> alternatives).
@@ -447,17 +447,14 @@ def m_unit(m: Mutant, rnd: random.Random, target: str | None = None, placement: 
 
 
 def _amount_headers(sd: SheetData, cells: list) -> set[tuple[int, int]] | None:
-    """The header cell over each amount column (nearest text above the column's first amount), or None when some
-    amount has no column header (label：value pairs)."""
-    first: dict[int, int] = {}
+    """The header cell over each amount (the nearest text above it in its column, past the amounts of the same
+    table), or None when some amount has no column header (label：value pairs)."""
+    out = set()
     for r, c, _ in cells:
         left = sd.get(r, c - 1)
         if isinstance(left, str) and left.strip().endswith(("：", ":")):
             return None
-        first[c] = min(first.get(c, r), r)
-    out = set()
-    for c, r in first.items():
-        for rr in range(r - 1, max(-1, r - 5), -1):
+        for rr in range(r - 1, -1, -1):
             o = sd.origin(rr, c)
             v = sd.get(*o)
             if isinstance(v, str) and v.strip():

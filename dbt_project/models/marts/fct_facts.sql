@@ -30,4 +30,10 @@ final as (
 
 )
 
-select * from final
+select
+    final.*,
+    cast(dq.dq_status as varchar) as dq_status
+from final
+left join {{ ref('int_dq_status') }} as dq
+    on dq.department_name = final.department_name
+    and dq.fiscal_year = final.fiscal_year
