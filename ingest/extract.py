@@ -1,6 +1,7 @@
 """Extract every known table from one workbook into raw rows (see schema.RAW_TABLES)."""
 from __future__ import annotations
 
+import re
 import traceback
 from dataclasses import dataclass, field
 
@@ -35,9 +36,13 @@ def _unclaimed_text_blocks(sheet: Sheet, claimed: list[TableHit]) -> list[tuple[
             continue
         texts = [(c, v) for c, v in enumerate(row) if isinstance(v, str) and v.strip()]
         nums = [v for v in row if isinstance(v, (int, float)) and not isinstance(v, bool)]
-        if texts and (len(texts) >= 2 or nums):
+        if texts and (len(texts) >= 2 or nums) and not (not nums and all(_LABEL_LINE.match(v) for _, v in texts)):
             out.append((r, texts[0][0], label_key(texts[0][1])[:40]))
     return out
+
+
+# "填表人：张三", "联系电话：…", "注：…": sign-off and note lines, not tables
+_LABEL_LINE = re.compile(r"^\s*[^：:]{1,10}[：:]")
 
 
 def extract_workbook(wb: Workbook, source_file: str, file_sha256: str) -> Extraction:
@@ -89,9 +94,11 @@ def extract_workbook(wb: Workbook, source_file: str, file_sha256: str) -> Extrac
             any_hit = True
             ex.department_name = ex.department_name or dept
             ex.fiscal_year = ex.fiscal_year or year
-        for r, c, what in _unclaimed_text_blocks(sheet, claimed):
-            # Only report blocks that start a table-like region: first unclaimed row after a claimed/empty row.
-            if r > 0 and not is_claimed(claimed, r - 1) and _unclaimed_text_blocks_row(sheet, r - 1):
+        blocks = _unclaimed_text_blocks(sheet, claimed)
+        block_rows = {r for r, _, _ in blocks}
+        for r, c, what in blocks:
+            # Report each table-like region once, at its first row (a title line above it does not hide it).
+            if r - 1 in block_rows:
                 continue
             ex.skipped.append(f"{sheet.name}!{cell_ref(r, c)}: {what}")
             ctx.finding("unknown_table", f"not recognised, not extracted: {what}", r, c)
@@ -110,11 +117,6 @@ def extract_workbook(wb: Workbook, source_file: str, file_sha256: str) -> Extrac
     ex.department_name = ex.department_name or path_dept
     ex.fiscal_year = ex.fiscal_year or path_year
     return ex
-
-
-def _unclaimed_text_blocks_row(sheet: Sheet, r: int) -> bool:
-    row = sheet.rows[r] if 0 <= r < sheet.height else []
-    return any((isinstance(v, str) and v.strip()) or (isinstance(v, (int, float)) and not isinstance(v, bool)) for v in row)
 
 
 def _assess_indicators(rows: list[dict]) -> None:

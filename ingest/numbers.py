@@ -130,9 +130,16 @@ def is_number(value: object) -> bool:
 def parse_rate(value: object, column_is_percent: bool = False) -> Decimal | None:
     """An execution rate as a fraction (0.854).
 
-    Rules: text with "%" ("85.4%") is a percentage; a number in a column whose header says "%" or "（%）" is a
-    percentage; otherwise a number > 1.5 is taken as a percentage (no execution rate above 150 % is plausible,
-    R18) and a number ≤ 1.5 as a fraction. Returned with 4 decimals.
+    Rules, decided from the column and the value:
+
+    1. text ending in "%" / "％" ("85.4%", "８５．４％") is a percentage -> 0.854;
+    2. a number in a column whose header says "%" ("执行率（%）": ``column_is_percent``) is a percentage -> 85.4
+       gives 0.854;
+    3. otherwise the value decides: a number > 1.5 is a percentage (85.4 -> 0.854; no execution rate above 150 % is
+       plausible, R18) and a number ≤ 1.5 a fraction (0.854 -> 0.854, 1 -> 1.0000 = 100 %). A percentage of 1.5 or
+       less must therefore be written with "%" or under a "%" header.
+
+    Text numbers follow :func:`to_decimal` (thousands separators, full-width digits). Returned with 4 decimals.
     """
     if is_null(value):
         return None

@@ -280,6 +280,16 @@ def _is_stop_row(sheet: Sheet, r: int) -> bool:
     return False
 
 
+_TABLE_TITLE = re.compile(r"表[)）]?$")
+
+
+def _is_title_row(sheet: Sheet, r: int) -> bool:
+    """A lone text naming a 表 ("…收支汇总表", "（续表）") and no numbers: the title of the next table on the sheet."""
+    texts = [v for v in sheet.rows[r] if isinstance(v, str) and v.strip()]
+    return len(texts) == 1 and bool(_TABLE_TITLE.search(compact(texts[0]))) and not any(
+        isinstance(v, (int, float)) and not isinstance(v, bool) for v in sheet.rows[r])
+
+
 def parse_indicators(sheet: Sheet, hdr: IndicatorHeader, bottom: int) -> IndicatorResult:
     cols, levels = hdr.cols, hdr.levels
     leaf_col = levels[-1] if levels else None
@@ -310,7 +320,9 @@ def parse_indicators(sheet: Sheet, hdr: IndicatorHeader, bottom: int) -> Indicat
                 res.total_cells["total_score"] = cell_ref(r, cols["score"])
             break
         if _is_stop_row(sheet, r) or (r > hdr.data_start and find_indicator_header(sheet, r, r) is not None
-                                       and _header_role_map(sheet, r)):
+                                       and _header_role_map(sheet, r)) or (r > hdr.data_start and
+                                                                           row_is_empty(sheet, r - 1) and
+                                                                           _is_title_row(sheet, r)):
             break
         # levels: own value, else merged-from-above, else carried forward
         own: list[str | None] = []
@@ -428,7 +440,7 @@ def _project_anchors(sheet: Sheet) -> list[tuple[int, int, str, int]]:
     """(row, col, project name, value col) of every 项目名称 label with a project name as its value."""
     labs = set(labels("project_name"))
     indicator_roles = column_roles("indicator")
-    sf_like = {"实施单位", "项目类型", "下达资金", "支付资金", "项目类别", "序号", "金额"}
+    sf_like = _column_header_labels()
     raw = tuple(labels("project_name"))
     out = []
     for r, row in enumerate(sheet.rows):
@@ -454,6 +466,15 @@ def _project_anchors(sheet: Sheet) -> list[tuple[int, int, str, int]]:
                 out.append((r, c, name, vc))
                 break
     return out
+
+
+@lru_cache(maxsize=None)
+def _column_header_labels() -> frozenset[str]:
+    """Every known column header (special-fund tables, funds grids, indicator tables, 实施单位 …): a 项目名称 whose
+    right-hand neighbour is one of them heads a column (a project list), not a project block."""
+    rows = load_csv("special_funds_columns.csv") + load_csv("performance_columns.csv")
+    out = {hkey(r["label"]) for r in rows} | set(labels("implementing_unit"))
+    return frozenset(out | {"金额"})
 
 
 def _title_top(sheet: Sheet, anchor: int, floor: int) -> int:
@@ -665,6 +686,24 @@ class ProjectBlocks:
 # ----------------------------------------------------------------------------------------------------------------
 # scored tables outside project blocks (T2 / T6)
 
+_LABEL_VALUE = re.compile(r"^\s*[^：:]{1,10}[：:]")
+
+
+def _table_title(sheet: Sheet, top: int, header_row: int) -> str | None:
+    """The title of a table whose header is at ``header_row``: among the text rows above it (down from ``top``), the
+    nearest ending like a title (…评分表, …自评表: labels title_suffix), else the nearest naming a 表, else the first; unit lines, "label：value" lines (单位名称：…,
+    评价机构：…) and notes (说明：…) are never titles."""
+    texts = []
+    for r in range(max(0, top), header_row):
+        t = next((v for v in sheet.rows[r] if isinstance(v, str) and v.strip()), None)
+        if t and not unit_in_text(t) and not _LABEL_VALUE.match(t):
+            texts.append(t.strip())
+    suffixes = labels("title_suffix")
+    near = texts[::-1]
+    return next((t for t in near if compact(t).endswith(suffixes)), None) or \
+        next((t for t in near if "表" in t), texts[0] if texts else None)
+
+
 class ScoredTables:
     kind = "t2_department_scores"
 
@@ -686,16 +725,11 @@ class ScoredTables:
             if not res.rows:
                 top = hdr.row + 1
                 continue
-            title_top = max(0, hdr.row - 4)
+            title_top = max(0, hdr.row - 6)
             for h in claimed:
                 if h.bottom < hdr.row:
                     title_top = max(title_top, h.bottom + 1)
-            title = None
-            for r in range(title_top, hdr.row):
-                t = next((v for v in sheet.rows[r] if isinstance(v, str) and v.strip()), None)
-                if t and not unit_in_text(t) and not re.match(r"^\s*(单位名称|评价机构|部门名称|编制单位)", t):
-                    title = t.strip()
-                    break
+            title = _table_title(sheet, title_top, hdr.row)
             subject_kind, subject_name = self._subject(title, ctx, state)
             evaluator = find_label_value(sheet, title_top, res.last_row + 4, "evaluator")
             kind = "t2_department_scores" if subject_kind == "department" and not evaluator else "t6_evaluation_scores"

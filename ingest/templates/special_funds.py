@@ -129,6 +129,14 @@ def _is_stop(sheet: Sheet, r: int) -> bool:
     return False
 
 
+def _is_title(sheet: Sheet, r: int) -> bool:
+    """A row that starts another table: a single text cell naming a 表 and no numbers (the end of a table whose 合计
+    row is at the top)."""
+    texts = [v for v in sheet.rows[r] if isinstance(v, str) and v.strip()]
+    return len(texts) == 1 and "表" in texts[0] and not any(
+        isinstance(v, (int, float)) and not isinstance(v, bool) for v in sheet.rows[r])
+
+
 def _amounts(sheet: Sheet, r: int, hdr: Header, colmap: dict[str, str]) -> tuple[dict, dict]:
     vals, cells = {}, {}
     for role in MONEY_ROLES:
@@ -209,7 +217,7 @@ class SpecialFundTables:
                     return
                 continue
             blank = 0
-            if _is_stop(sheet, r) or (r > hdr.data_start and len(_role_map(sheet, r)) >= 3):
+            if _is_stop(sheet, r) or (r > hdr.data_start and (len(_role_map(sheet, r)) >= 3 or _is_title(sheet, r))):
                 return
             yield r
 
@@ -241,7 +249,9 @@ class SpecialFundTables:
                                  code=None, item_name=compact(label or "合计"), column_key=None, scope=scope,
                                  phase=phase, amount_yuan=vals[col], unit=hdr.unit)
                         n += 1
-                break
+                if cats:
+                    break          # a 合计 row at the bottom ends the table; one at the top heads it
+                continue
             cats.append((name, count))
         if cats:
             state["categories"] = cats
@@ -267,7 +277,9 @@ class SpecialFundTables:
                 ctx.emit("fund_rows", r, lc, kind, fund_name=fund_name, row_kind="total", seq=seq,
                          project_name=compact(label), unit=hdr.unit, cells=cells, **vals)
                 n += 1
-                break
+                if n > 1:
+                    break          # a 合计 row at the bottom ends the table; one at the top heads it
+                continue
             k = hkey(label)
             is_sub = any(s in k for s in _labels("subtotal"))
             is_cat = (seq is not None and _CATEGORY_SEQ.match(compact(seq)) is not None) or \
