@@ -109,9 +109,10 @@ def run_report(p: dict, run_id: str, rules: dict) -> str:
 
 
 def dbt_task_group(group_id: str, warehouse_template: str):
-    """The dbt project rendered by Cosmos as one Airflow task per model (tests after each model)."""
+    """The dbt project rendered by Cosmos as one Airflow task per model, each running `dbt build` of that model
+    (its tests included: one dbt call per model instead of two)."""
     from cosmos import DbtTaskGroup, ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
-    from cosmos.constants import ExecutionMode, LoadMode
+    from cosmos.constants import ExecutionMode, LoadMode, TestBehavior
 
     return DbtTaskGroup(
         group_id=group_id,
@@ -121,7 +122,10 @@ def dbt_task_group(group_id: str, warehouse_template: str):
         profile_config=ProfileConfig(profile_name="jixiao", target_name="duckdb",
                                      profiles_yml_filepath=DBT_PROFILES),
         execution_config=ExecutionConfig(execution_mode=ExecutionMode.LOCAL),
-        render_config=RenderConfig(load_method=LoadMode.DBT_LS, enable_mock_profile=False),
+        render_config=RenderConfig(load_method=LoadMode.DBT_LS, enable_mock_profile=False,
+                                   test_behavior=TestBehavior.BUILD,
+                                   # relationships tests (fact → dim_department) run once both models exist
+                                   should_detach_multiple_parents_tests=True),
         operator_args={"env": {"JIXIAO_WAREHOUSE": warehouse_template}, "append_env": True,
                        "install_deps": False},
         # a night with no new files maps ingest to zero tasks (skipped): still build, reconcile and report
