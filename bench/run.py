@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import shutil
 import subprocess
 import sys
@@ -24,20 +23,29 @@ OUT = ROOT / "bench" / "out"
 PY = sys.executable
 
 
-def _child(code: str, *args: str, env: dict | None = None) -> dict:
-    """Run ``code`` in a fresh interpreter; it prints one JSON line. Adds wall time and the child's peak RSS."""
+def _child(code: str, *args: str, env: dict | None = None, argv: list[str] | None = None) -> dict:
+    """Run ``code`` in a fresh interpreter (or ``argv``); its last stdout line is JSON. Adds the wall time and the
+    peak RSS of that step: os.wait4's ru_maxrss is the largest resident set of the child and of every process it
+    waited for (its ingest workers), so each step's figure is its own."""
     e = dict(os.environ, PYTHONPATH=str(ROOT), AIRFLOW__COSMOS__ENABLE_TELEMETRY="False")
     e.update(env or {})
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    t0 = time.perf_counter()
-    out = subprocess.run([PY, "-c", code, *args], env=e, capture_output=True, text=True)
-    wall = time.perf_counter() - t0
-    if out.returncode != 0:
-        raise RuntimeError(out.stderr[-4000:])
-    res = json.loads(out.stdout.strip().splitlines()[-1])
+    cmd = argv if argv is not None else [PY, "-c", code, *args]
+    import tempfile
+    with tempfile.TemporaryFile("w+") as out_f, tempfile.TemporaryFile("w+") as err_f:
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(cmd, env=e, stdout=out_f, stderr=err_f, text=True, cwd=str(ROOT))
+        _, status, ru = os.wait4(proc.pid, 0)   # reap it ourselves: wait4 returns its resource usage
+        wall = time.perf_counter() - t0
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out_f.seek(0), err_f.seek(0)
+        out_text, err_text = out_f.read(), err_f.read()
+    rc = proc.returncode
+    if rc != 0:
+        raise RuntimeError(f"{cmd[:4]} exited {rc}: {err_text[-4000:]}")
+    lines = [ln for ln in out_text.strip().splitlines() if ln.startswith("{")]
+    res = json.loads(lines[-1]) if lines else {}
     res["wall_s"] = round(wall, 3)
-    # ru_maxrss of RUSAGE_CHILDREN is the max over all waited-for descendants (workers included), in KiB
-    res["peak_rss_mib"] = round(max(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, before) / 1024, 1)
+    res["peak_rss_mib"] = round(ru.ru_maxrss / 1024, 1)
     return res
 
 
@@ -75,7 +83,7 @@ for p in files:
 print(json.dumps({"files": len(files), "cells": cells, "seconds": time.perf_counter() - t0}))
 '''
 
-INGEST = r'''
+INGEST = r"""
 import json, sys, time
 from ingest.ingestion import ingest_landing
 from ingest.warehouse import connect
@@ -85,30 +93,50 @@ s = ingest_landing(con, sys.argv[1], run_id="bench", workers=int(sys.argv[3]))
 secs = time.perf_counter() - t0
 con.close()
 print(json.dumps(s.as_dict() | {"seconds": secs}))
-'''
+"""
 
-RUN = r'''
+# `jixiao run` itself (ingest.cli.main), its pipeline steps timed by wrapping them
+RUN = r"""
 import json, sys, time
-from ingest.pipeline import run_job
+from ingest import pipeline
+from ingest.cli import main
+stages = {}
+def timed(name):
+    f = getattr(pipeline, name)
+    def w(*a, **k):
+        t = time.perf_counter()
+        try:
+            return f(*a, **k)
+        finally:
+            stages[name] = round(stages.get(name, 0) + time.perf_counter() - t, 3)
+    setattr(pipeline, name, w)
+for n in ("step_ingest", "step_dbt", "step_reconcile", "step_dq_refresh", "step_report", "state_fingerprint",
+          "last_finished", "mart_counts"):
+    timed(n)
 t0 = time.perf_counter()
-s = run_job(sys.argv[1], sys.argv[2], sys.argv[3])
-print(json.dumps({"seconds": time.perf_counter() - t0, "ingest": s.ingest.as_dict(), "reused": s.reused_from,
-                  "rules": s.rules, "marts": s.mart_rows}, default=str))
-'''
+rc = main(["run", "--landing", sys.argv[1], "--warehouse", sys.argv[2], "--reports", sys.argv[3], "--no-progress"])
+secs = time.perf_counter() - t0
+print(json.dumps({"rc": rc, "seconds": secs, "stages": stages}))
+sys.exit(rc)
+"""
 
-PROFILE = r'''
+PROFILE = r"""
 import cProfile, pstats, io, sys
-from pathlib import Path
-from ingest.ingestion import pack_file
+from ingest.ingestion import _pack_chunk, process_file
 from ingest.landing import discover
-files = [f for f in discover(sys.argv[1])][: int(sys.argv[2])]
+files = discover(sys.argv[1])[: int(sys.argv[2])]
+for f in files[:10]:
+    process_file(f)          # imports and label tables warm
 pr = cProfile.Profile(); pr.enable()
-for f in files:
-    pack_file(f)
+for i in range(0, len(files), 64):
+    _pack_chunk(files[i:i + 64])
 pr.disable()
-s = io.StringIO(); pstats.Stats(pr, stream=s).sort_stats("cumulative").print_stats(25)
-import json; print(json.dumps({"profile": s.getvalue()}))
-'''
+out = {}
+for key in ("tottime", "cumulative"):
+    s = io.StringIO(); pstats.Stats(pr, stream=s).sort_stats(key).print_stats(30)
+    out[key] = s.getvalue()
+import json; print(json.dumps({"profile": out}))
+"""
 
 
 def touch_one_file(landing: Path) -> str:
@@ -129,65 +157,114 @@ def touch_one_file(landing: Path) -> str:
     raise RuntimeError("no numeric cell found")
 
 
-def bench(landing: Path, label: str, baseline_files: int = 200, workers: int = 2, profile: bool = True) -> dict:
+def _fps(r: dict) -> float:
+    return (r.get("loaded", 0) + r.get("rejected", 0) + r.get("unchanged", 0)) / r["seconds"]
+
+
+def bench(landing: Path, label: str, baseline_files: int = 200, workers: int = 2, profile: bool = True,
+          one_worker: bool = True, steps: set[str] | None = None) -> dict:
     work = OUT / f"work_{label}"
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     n_files = sum(1 for p in landing.rglob("*") if p.is_file())
     res: dict = {"label": label, "landing": str(landing), "files_landed": n_files, "workers": workers,
-                 "cpu_count": os.cpu_count()}
+                 "cpu_count": os.cpu_count(), "when": time.strftime("%Y-%m-%d %H:%M:%S"),
+                 "load_avg_before": os.getloadavg()}
+    say = lambda m: print(f"[{label}] {m}", flush=True)  # noqa: E731
+    say("floor (bare python-calamine, every cell of every sheet, 1 core)")
     res["floor"] = _child(FLOOR, str(landing))
+    say("baseline (pandas.read_excel sheet_name=None, openpyxl)")
     res["baseline_pandas_openpyxl"] = _child(BASELINE, str(landing), str(baseline_files))
+    say(f"ingest, {workers} workers")
     res["ingest"] = _child(INGEST, str(landing), str(work / "ingest.duckdb"), str(workers))
-    res["ingest_1_worker"] = _child(INGEST, str(landing), str(work / "ingest1.duckdb"), "1")
+    if one_worker:
+        say("ingest, 1 worker")
+        res["ingest_1_worker"] = _child(INGEST, str(landing), str(work / "ingest1.duckdb"), "1")
+    shutil.rmtree(work / "ingest.duckdb", ignore_errors=True)
+    for f in work.glob("ingest*.duckdb*"):
+        f.unlink()
     wh, rep = str(work / "run.duckdb"), str(work / "reports")
+    say("full jixiao run")
     res["full_run"] = _child(RUN, str(landing), wh, rep)
+    say("no-op rerun")
     res["noop_run"] = _child(RUN, str(landing), wh, rep)
     copy = work / "landing_copy"
     shutil.copytree(landing, copy)
     shutil.copy2(wh, work / "run_copy.duckdb")
     res["changed_file"] = touch_one_file(copy)
+    say(f"one-changed-file run ({res['changed_file']})")
     res["one_changed_run"] = _child(RUN, str(copy), str(work / "run_copy.duckdb"), rep)
+    shutil.rmtree(copy, ignore_errors=True)
     if profile:
+        say("profile of extraction (cProfile, 300 files, 1 process)")
         res["profile_extract"] = _child(PROFILE, str(landing), "300")["profile"]
     f = res["floor"]
     fl = f["files"] / f["seconds"]
     b = res["baseline_pandas_openpyxl"]
     bl = b["files"] / b["seconds"] if b["seconds"] else float("nan")
     ing = res["ingest"]
-    ing_fps = (ing["loaded"] + ing["rejected"]) / ing["seconds"]
-    ing1 = res["ingest_1_worker"]
-    ing1_fps = (ing1["loaded"] + ing1["rejected"]) / ing1["seconds"]
-    res["summary"] = {
+    ing_fps = _fps(ing)
+    summ = {
+        "files_landed": n_files,
         "floor_files_per_s_1core": round(fl, 1),
         "floor_cells_per_s_1core": round(f["cells"] / f["seconds"]),
         "baseline_files_per_s_1core": round(bl, 1),
         "ingest_files_per_s": round(ing_fps, 1),
+        "ingest_cells_per_s": round(f["cells"] / ing["seconds"]),
         "ingest_files_per_s_per_core": round(ing_fps / workers, 1),
-        "ingest_1_worker_files_per_s": round(ing1_fps, 1),
         "ratio_ingest_per_core_to_floor": round(ing_fps / workers / fl, 3),
-        "ratio_ingest_1_worker_to_floor": round(ing1_fps / fl, 3),
         "ratio_ingest_to_baseline": round(ing_fps / bl, 1),
+        "ingest_peak_rss_mib": ing["peak_rss_mib"],
+    }
+    if one_worker:
+        ing1_fps = _fps(res["ingest_1_worker"])
+        summ |= {"ingest_1_worker_files_per_s": round(ing1_fps, 1),
+                 "ratio_ingest_1_worker_to_floor": round(ing1_fps / fl, 3),
+                 "ratio_ingest_1_worker_to_baseline": round(ing1_fps / bl, 1)}
+    summ |= {
         "full_run_s": res["full_run"]["wall_s"],
+        "full_run_stages_s": res["full_run"].get("stages"),
         "noop_run_s": res["noop_run"]["wall_s"],
         "noop_share_of_full": round(res["noop_run"]["wall_s"] / res["full_run"]["wall_s"], 3),
         "one_changed_run_s": res["one_changed_run"]["wall_s"],
+        "one_changed_stages_s": res["one_changed_run"].get("stages"),
         "peak_rss_full_run_mib": res["full_run"]["peak_rss_mib"],
+        "peak_rss_noop_run_mib": res["noop_run"]["peak_rss_mib"],
     }
+    res["summary"] = summ
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / f"bench_{label}.json").write_text(json.dumps(res, ensure_ascii=False, indent=1, default=str))
     return res
 
 
+def compare(small: Path, large: Path) -> dict:
+    """The scale ratios between two bench results (e.g. 1,000 and 10,000 workbooks)."""
+    a, b = (json.loads(Path(p).read_text())["summary"] for p in (small, large))
+    out = {"small": str(small), "large": str(large), "files": [a["files_landed"], b["files_landed"]],
+           "rss_ratio_full_run": round(b["peak_rss_full_run_mib"] / a["peak_rss_full_run_mib"], 3),
+           "rss_ratio_ingest": round(b["ingest_peak_rss_mib"] / a["ingest_peak_rss_mib"], 3),
+           "full_run_s_ratio": round(b["full_run_s"] / a["full_run_s"], 2),
+           "noop_run_s_ratio": round(b["noop_run_s"] / a["noop_run_s"], 2),
+           "one_changed_run_s_ratio": round(b["one_changed_run_s"] / a["one_changed_run_s"], 2)}
+    (OUT / "bench_compare.json").write_text(json.dumps(out, indent=1))
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--departments", type=int, default=120)
+    ap.add_argument("--departments", type=int, default=100, help="≈ 10 workbooks each (100 → ≈ 1,000)")
     ap.add_argument("--years", type=int, default=3)
     ap.add_argument("--demo", action="store_true", help="bench the demo landing and a 10x generated landing")
     ap.add_argument("--landing", help="bench an existing landing instead of generating one")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--no-profile", action="store_true")
+    ap.add_argument("--no-one-worker", action="store_true", help="skip the 1-worker ingest run")
+    ap.add_argument("--compare", nargs=2, metavar=("SMALL_JSON", "LARGE_JSON"),
+                    help="only compare two earlier results (RSS and time ratios)")
     a = ap.parse_args(argv)
+    if a.compare:
+        print(json.dumps(compare(Path(a.compare[0]), Path(a.compare[1])), indent=1))
+        return 0
     runs = []
     if a.landing:
         runs.append((Path(a.landing), Path(a.landing).name))
@@ -199,9 +276,9 @@ def main(argv: list[str] | None = None) -> int:
         build_demo_landing(demo)
         n = sum(1 for p in demo.rglob("*") if p.is_file())
         big = OUT / "landing_demo_x10"
-        shutil.rmtree(big, ignore_errors=True)
-        generate_landing(big, departments=40, years=(2020, 2021, 2022), variation=True)
-        runs += [(demo, f"demo_{n}"), (big, "demo_x10")]
+        if not big.exists():
+            generate_landing(big, departments=40, years=(2020, 2021, 2022), variation=True)
+        runs += [(demo, "demo"), (big, "demo_x10")]
     else:
         from ingest.generate import generate_landing
         landing = OUT / f"landing_{a.departments}x{a.years}"
@@ -212,7 +289,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"generated {landing} in {time.perf_counter() - t0:.1f} s", flush=True)
         runs.append((landing, landing.name))
     for landing, label in runs:
-        res = bench(landing, label, workers=a.workers, profile=not a.no_profile)
+        res = bench(landing, label, workers=a.workers, profile=not a.no_profile, one_worker=not a.no_one_worker)
         print(f"\n== {label}: {res['files_landed']} files")
         for k, v in res["summary"].items():
             print(f"  {k:40s} {v}")

@@ -14,8 +14,14 @@ if _VENV_BIN not in os.environ.get("PATH", "").split(os.pathsep):
     # Cosmos looks dbt up on PATH (when its config module is imported): make it the venv's dbt.
     os.environ["PATH"] = _VENV_BIN + os.pathsep + os.environ.get("PATH", "")
 BATCH_SIZE = int(os.environ.get("JIXIAO_INGEST_BATCH", "200"))
+def _on_failure(context):  # resolved lazily so DAG parsing stays light
+    from .alerts import on_task_failure
+    on_task_failure(context)
+
+
 DEFAULT_ARGS = {
     "owner": "jixiao",
+    "on_failure_callback": _on_failure,
     "retries": 2,
     "retry_delay": timedelta(minutes=2),
     "retry_exponential_backoff": True,
@@ -86,10 +92,24 @@ def run_reconcile(p: dict, run_id: str) -> dict:
     paths = _paths(p)
     with job_lock(paths.warehouse, wait_seconds=600, owner=f"airflow {run_id}"):
         rules = step_reconcile(paths, run_id, wait_lock=600)
-    strict = (_variable("jixiao_strict") or os.environ.get("JIXIAO_STRICT", "")).lower() in ("1", "true", "yes")
-    if strict and int(rules.get("failed_error", 0)):
-        raise RuntimeError(f"strict mode: {rules.get('failed_error')} reconciliation errors")
-    return rules
+    from .alerts import findings_message, send
+    msg = findings_message(rules)
+    if msg:
+        send(msg, {"rules": {k: rules.get(k) for k in ("checked", "passed", "failed_error", "failed_warn",
+                                                        "not_applicable")}})
+    if strict_mode() and int(rules.get("failed_error", 0)):
+        raise StrictModeFailure(f"strict mode: {rules.get('failed_error')} reconciliation error findings "
+                                f"(see audit.reconciliation_results, run {run_id})")
+    return {k: v for k, v in rules.items() if k != "failed_rows"}  # the XCom summary: counts, not rows
+
+
+class StrictModeFailure(RuntimeError):
+    """Raised by the reconcile task in strict mode when an error-severity rule failed."""
+
+
+def strict_mode() -> bool:
+    """Strict mode (off by default): Airflow Variable ``jixiao_strict`` or env ``JIXIAO_STRICT`` = 1/true/yes."""
+    return (_variable("jixiao_strict") or os.environ.get("JIXIAO_STRICT", "")).lower() in ("1", "true", "yes")
 
 
 def run_dq_refresh(p: dict) -> None:

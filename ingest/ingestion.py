@@ -63,6 +63,8 @@ class Packed:
     skipped: list[str]
     row_count: int
     tables: dict[str, pa.Table]
+    # when packed as part of a chunk: table -> (offset, length) of this file's rows in the chunk's tables
+    spans: dict[str, tuple[int, int]] = field(default_factory=dict)
 
 
 def process_file(f: LandedFile) -> Extraction | IngestError:
@@ -97,15 +99,68 @@ def pack_file(f: LandedFile) -> Packed | IngestError:
                   row_count=res.row_count, tables=tables)
 
 
-def _pack_chunk(files: list[LandedFile]) -> list[Packed | IngestError]:
-    return [pack_file(f) for f in files]
+@dataclass
+class PackedChunk:
+    """The results of a chunk of files, in landing order, and the rows of all its packed files as one Arrow table per
+    raw table (built once per chunk: per-column conversion costs are paid per chunk, not per file). Each Packed
+    knows its rows' span, so a chunk can still be loaded file by file."""
+    results: list[Packed | IngestError]
+    tables: dict[str, pa.Table]
+
+    def file_tables(self, p: Packed) -> dict[str, pa.Table]:
+        return {t: self.tables[t].slice(off, n) for t, (off, n) in p.spans.items() if n}
+
+
+def _bad_value(f: LandedFile, exc: Exception) -> IngestError:
+    return IngestError(ReasonCode.BAD_VALUE, f"a value could not be typed ({type(exc).__name__}: {exc})", file=f.rel)
+
+
+def _pack_chunk(files: list[LandedFile]) -> PackedChunk:
+    done: list[tuple[LandedFile, Extraction | IngestError]] = [(f, process_file(f)) for f in files]
+    rows: dict[str, list[dict]] = {}
+    try:
+        for _, res in done:
+            if not isinstance(res, IngestError):
+                for t, rs in res.rows.items():
+                    rows.setdefault(t, []).extend(rs)
+        tables = {t: arrow_table(t, rs) for t, rs in rows.items() if rs}
+    except Exception:  # some value cannot be typed: find the file(s) by typing each alone, pack the others
+        for i, (f, res) in enumerate(done):
+            if not isinstance(res, IngestError):
+                try:
+                    for t, rs in res.rows.items():
+                        if rs:
+                            arrow_table(t, rs)
+                except Exception as exc:
+                    done[i] = (f, _bad_value(f, exc))
+        rows = {}
+        for _, res in done:
+            if not isinstance(res, IngestError):
+                for t, rs in res.rows.items():
+                    rows.setdefault(t, []).extend(rs)
+        tables = {t: arrow_table(t, rs) for t, rs in rows.items() if rs}
+    results: list[Packed | IngestError] = []
+    offsets: dict[str, int] = {}
+    for f, res in done:
+        if isinstance(res, IngestError):
+            results.append(res)
+            continue
+        spans = {}
+        for t, rs in res.rows.items():
+            if rs:
+                spans[t] = (offsets.get(t, 0), len(rs))
+                offsets[t] = offsets.get(t, 0) + len(rs)
+        results.append(Packed(rel=f.rel, sha256=f.sha256, size=f.size, kinds=sorted(res.template_kinds),
+                              department=res.department_name, year=res.fiscal_year, skipped=res.skipped,
+                              row_count=res.row_count, tables={}, spans=spans))
+    return PackedChunk(results=results, tables=tables)
 
 
 def _chunks(files: list[LandedFile], n: int) -> list[list[LandedFile]]:
     return [files[i:i + n] for i in range(0, len(files), n)]
 
 
-def packed_results(files: list[LandedFile], workers: int | None = None) -> Iterator[list[Packed | IngestError]]:
+def packed_results(files: list[LandedFile], workers: int | None = None) -> Iterator[PackedChunk]:
     """Chunks of results in landing order; worker processes (spawned once, kept for the whole run) when it pays."""
     workers = workers if workers is not None else int(os.environ.get("JIXIAO_WORKERS", os.cpu_count() or 1))
     chunks = _chunks(files, CHUNK_FILES if len(files) > CHUNK_FILES * workers else max(1, len(files) // max(workers, 1)))
@@ -130,8 +185,10 @@ def _known(con: duckdb.DuckDBPyConnection) -> tuple[set[tuple[str, str]], dict[s
     return seen, content, rej
 
 
-def load_chunk(con: duckdb.DuckDBPyConnection, packs: list[Packed], run_id: str) -> int:
+def load_chunk(con: duckdb.DuckDBPyConnection, packs: list[Packed], run_id: str,
+               tables: dict[str, pa.Table] | None = None) -> int:
     """Supersede earlier versions and insert the chunk's rows and audit records, all in one transaction.
+    ``tables``: the rows of exactly these packs, already concatenated (else each pack's own ``tables``).
     Returns the number of earlier versions superseded."""
     if not packs:
         return 0
@@ -147,9 +204,12 @@ def load_chunk(con: duckdb.DuckDBPyConnection, packs: list[Packed], run_id: str)
             record_file(con, path=p.rel, sha=p.sha256, status="loaded", kinds=p.kinds, rows=p.row_count,
                         size=p.size, run_id=run_id, department=p.department, year=p.year, skipped=p.skipped)
         by_table: dict[str, list[pa.Table]] = {}
-        for p in packs:
-            for t, tbl in p.tables.items():
-                by_table.setdefault(t, []).append(tbl)
+        if tables is not None:
+            by_table = {t: [tbl] for t, tbl in tables.items()}
+        else:
+            for p in packs:
+                for t, tbl in p.tables.items():
+                    by_table.setdefault(t, []).append(tbl)
         for t, tbls in by_table.items():
             insert_arrow(con, t, pa.concat_tables(tbls) if len(tbls) > 1 else tbls[0])
             crash_point("ingest_mid_file")
@@ -191,7 +251,8 @@ def ingest_landing(con: duckdb.DuckDBPyConnection, landing: str | Path, run_id: 
     if progress and todo:
         from tqdm import tqdm
         bar = tqdm(total=len(todo), desc="ingest", unit="file", file=sys.stderr)
-    for results in packed_results(todo, workers):
+    for chunk in packed_results(todo, workers):
+        results = chunk.results
         packs: list[Packed] = []
         for r in results:
             if isinstance(r, IngestError):
@@ -199,9 +260,10 @@ def ingest_landing(con: duckdb.DuckDBPyConnection, landing: str | Path, run_id: 
             else:
                 packs.append(r)
         try:
-            summary.superseded += load_chunk(con, packs, run_id)
+            summary.superseded += load_chunk(con, packs, run_id, tables=chunk.tables)
         except Exception:  # a chunk the warehouse refused: load its files one by one to isolate the culprit
-            for p in packs:
+            for p in list(packs):
+                p.tables = chunk.file_tables(p)
                 try:
                     summary.superseded += load_chunk(con, [p], run_id)
                 except Exception as exc:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import zipfile
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from python_calamine import CalamineWorkbook
@@ -25,6 +26,7 @@ def col_letter(c: int) -> str:
     return s
 
 
+@lru_cache(maxsize=1 << 16)
 def cell_ref(r: int, c: int) -> str:
     """0-based (row, col) -> A1 reference."""
     return f"{col_letter(c)}{r + 1}"
@@ -41,6 +43,9 @@ class Sheet:
 
     _width: int | None = field(default=None, repr=False)
     _merge_map: dict[tuple[int, int], tuple[int, int]] | None = field(default=None, repr=False)
+    # per-sheet memo shared by the recognisers (the sheet is never modified after reading): row role maps, text
+    # blobs, label sets … computed once per sheet instead of once per lookup
+    cache: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def height(self) -> int:
@@ -53,9 +58,56 @@ class Sheet:
         return self._width
 
     def value(self, r: int, c: int) -> object:
-        if 0 <= r < len(self.rows) and 0 <= c < len(self.rows[r]):
-            return self.rows[r][c]
+        if r >= 0 and c >= 0:
+            try:
+                return self.rows[r][c]
+            except IndexError:
+                pass
         return ""
+
+    @property
+    def blob(self) -> str:
+        """Every text cell as written, between NUL separators: ``needle in sheet.blob`` is true exactly when some cell
+        contains ``needle`` (a cheap whole-sheet rejection test)."""
+        b = self.cache.get("blob")
+        if b is None:
+            b = self.cache["blob"] = "\0" + "\0".join(v for row in self.rows for v in row if isinstance(v, str)) + "\0"
+        return b
+
+    @property
+    def compact_blob(self) -> str:
+        """:attr:`blob` NFKC-normalised without whitespace (each cell as ``numbers.compact`` gives it)."""
+        b = self.cache.get("compact_blob")
+        if b is None:
+            import unicodedata
+            b = self.cache["compact_blob"] = _WS.sub("", unicodedata.normalize("NFKC", self.blob))
+        return b
+
+    def is_empty_row(self, r: int) -> bool:
+        """No value but None or blank text in row ``r`` (rows past the end are empty)."""
+        e = self.cache.get("empty_rows")
+        if e is None:
+            e = self.cache["empty_rows"] = frozenset(
+                i for i, row in enumerate(self.rows)
+                if all(v is None or (isinstance(v, str) and not v.strip()) for v in row))
+        return r in e or r >= len(self.rows)
+
+    def filled_row(self, r: int) -> list[object]:
+        """Row ``r`` padded to the sheet width, each empty cell inside a merged range holding the range's top-left
+        value (what :func:`templates.performance.cell` gives cell by cell). Memoised per row."""
+        key = ("filled", r)
+        out = self.cache.get(key)
+        if out is None:
+            row = self.rows[r] if 0 <= r < len(self.rows) else []
+            out = list(row) + [""] * (self.width - len(row))
+            if self.merged:
+                for c, v in enumerate(out):
+                    if v is None or v == "":
+                        r0, c0 = self.merged_origin(r, c)
+                        if (r0, c0) != (r, c):
+                            out[c] = self.value(r0, c0)
+            self.cache[key] = out
+        return out
 
     def merged_origin(self, r: int, c: int) -> tuple[int, int]:
         """The top-left cell of the merged range covering (r, c), or (r, c) itself."""
@@ -84,6 +136,7 @@ class Workbook:
     sheets: list[Sheet]
 
 
+_WS = re.compile(r"\s+")
 _TAG = {b"row": re.compile(rb"<row\b[^>]*>"), b"col": re.compile(rb"<col\b[^>]*>")}
 _ATTR = re.compile(rb'\b(r|min|max|hidden)="([^"]*)"')
 

@@ -218,8 +218,9 @@ _LAST_INDEX: list = [None, None]
 def sheet_index(sheet: Sheet) -> SheetIndex:
     """The index of ``sheet`` (the recognisers of one sheet run back to back, so one entry suffices)."""
     if _LAST_INDEX[0] is not sheet:
-        text = "\0".join(v for row in sheet.rows for v in row if isinstance(v, str))
-        _LAST_INDEX[0], _LAST_INDEX[1] = sheet, SheetIndex(sheet, f"\0{compact(text).translate(_BLOB_FOLD)}\0")
+        # sheet.compact_blob: compact() of every text cell between NULs (computed once per sheet, not lru-cached:
+        # whole-sheet strings must not pile up in the label memo)
+        _LAST_INDEX[0], _LAST_INDEX[1] = sheet, SheetIndex(sheet, sheet.compact_blob.translate(_BLOB_FOLD))
     return _LAST_INDEX[1]
 
 

@@ -37,9 +37,15 @@ _ZH_NUM = re.compile(r"^[(（]?[一二三四五六七八九十]+[)）]?[、.．]
 
 
 def hkey(v: object) -> str:
-    """Header/label key: label_key without parenthesised parts ("（万元）", "（包含数字及文字描述）") or trailing colon."""
+    """Header/label key: label_key without parenthesised parts ("（万元）", "（包含数字及文字描述）") or trailing colon.
+    Memoised for strings (labels repeat across sheets and files)."""
     if not isinstance(v, str):
         return ""
+    return _hkey_str(v)
+
+
+@lru_cache(maxsize=1 << 16)
+def _hkey_str(v: str) -> str:
     k = label_key(v)
     k = _PAREN.sub("", k)
     return k.lstrip("-—–－~").rstrip(":")
@@ -50,6 +56,7 @@ class Roles:
 
     def __init__(self, rows: list[dict[str, str]]):
         self.exact: dict[str, str] = {}
+        self._memo: dict[str, str | None] = {}
         self.patterns: list[tuple[str, str, str]] = []
         for r in rows:
             lab, role, mode = hkey(r["label"]), r["role"], (r.get("match") or "exact")
@@ -62,6 +69,17 @@ class Roles:
         k = hkey(v)
         if not k:
             return None
+        try:
+            return self._memo[k]
+        except KeyError:
+            pass
+        out = self._role(k)
+        if len(self._memo) > 1 << 16:  # bounded: memory stays flat however many files a run reads
+            self._memo.clear()
+        self._memo[k] = out
+        return out
+
+    def _role(self, k: str) -> str | None:
         if k in self.exact:
             return self.exact[k]
         for mode, lab, role in self.patterns:
@@ -69,6 +87,23 @@ class Roles:
                     (mode == "contains" and lab in k):
                 return role
         return None
+
+    def row_map(self, sheet: Sheet, r: int, merged: bool = True) -> dict[int, str]:
+        """column -> role of every cell of row ``r`` whose label has a role (merged cells read as their range's
+        top-left value when ``merged``). Memoised on the sheet: recognisers ask for the same rows many times."""
+        key = ("roles", id(self), r, merged)
+        out = sheet.cache.get(key)
+        if out is None:
+            out = {}
+            row = sheet.filled_row(r) if merged else (sheet.rows[r] if 0 <= r < sheet.height else [])
+            role = self.role
+            for c, v in enumerate(row):
+                if isinstance(v, str) and v:
+                    x = role(v)
+                    if x:
+                        out[c] = x
+            sheet.cache[key] = out
+        return out
 
 
 @lru_cache(maxsize=None)
@@ -128,7 +163,7 @@ def strip_weight(label: str | None) -> tuple[str | None, Decimal | None]:
 
 
 def row_is_empty(sheet: Sheet, r: int) -> bool:
-    return all(v is None or (isinstance(v, str) and not v.strip()) for v in (sheet.rows[r] if r < sheet.height else []))
+    return sheet.is_empty_row(r)
 
 
 def subject_from_title(title: str, suffixes: tuple[str, ...]) -> str:
@@ -171,7 +206,11 @@ def workbook_state(ctx: SheetContext, owner: str) -> dict:
 
 
 def sheet_keys(sheet: Sheet) -> set[str]:
-    return {hkey(v) for row in sheet.rows for v in row if isinstance(v, str) and v.strip()}
+    """hkey of every text cell (memoised on the sheet; do not modify)."""
+    out = sheet.cache.get("hkeys")
+    if out is None:
+        out = sheet.cache["hkeys"] = {hkey(v) for row in sheet.rows for v in row if isinstance(v, str) and v.strip()}
+    return out
 
 
 def to_score(v: object) -> Decimal | None:
@@ -194,13 +233,8 @@ class IndicatorHeader:
 
 
 def _header_role_map(sheet: Sheet, r: int) -> dict[int, str]:
-    roles = column_roles("indicator")
-    out: dict[int, str] = {}
-    for c in range(sheet.width):
-        role = roles.role(cell(sheet, r, c))
-        if role:
-            out[c] = role
-    return out
+    """column -> indicator-table role of row ``r`` (memoised per sheet: do not modify the result)."""
+    return column_roles("indicator").row_map(sheet, r)
 
 
 def find_indicator_header(sheet: Sheet, top: int, bottom: int, claimed: list[TableHit] | None = None) -> IndicatorHeader | None:
@@ -270,14 +304,17 @@ def _is_total_row(sheet: Sheet, r: int, upto: int) -> bool:
 
 
 def _is_stop_row(sheet: Sheet, r: int) -> bool:
-    stops = labels("stop") + labels("grade") + labels("evaluator") + labels("project_name")
     for v in sheet.rows[r]:
         if isinstance(v, str) and v.strip():
-            k = hkey(v)
-            return any(k == s or (k.startswith(s) and len(k) > len(s) and s in ("注", "说明", "备注") and
-                                  k[len(s)] in ":：1") or (k.startswith(s + ":")) for s in stops) or \
-                k in stops
+            return _is_stop_key(hkey(v))
     return False
+
+
+@lru_cache(maxsize=1 << 14)
+def _is_stop_key(k: str) -> bool:
+    stops = labels("stop") + labels("grade") + labels("evaluator") + labels("project_name")
+    return any(k == s or (k.startswith(s) and len(k) > len(s) and s in ("注", "说明", "备注") and
+                          k[len(s)] in ":：1") or (k.startswith(s + ":")) for s in stops) or k in stops
 
 
 _TABLE_TITLE = re.compile(r"表[)）]?$")
@@ -442,6 +479,11 @@ def _project_anchors(sheet: Sheet) -> list[tuple[int, int, str, int]]:
     indicator_roles = column_roles("indicator")
     sf_like = _column_header_labels()
     raw = tuple(labels("project_name"))
+    nows = sheet.cache.get("nows_blob")
+    if nows is None:  # every text cell without whitespace: a sheet naming no 项目名称 is rejected at once
+        nows = sheet.cache["nows_blob"] = re.sub(r"\s+", "", sheet.blob)
+    if not any(lab in nows for lab in raw):
+        return []
     out = []
     for r, row in enumerate(sheet.rows):
         for c, v in enumerate(row):
@@ -708,7 +750,7 @@ class ScoredTables:
     kind = "t2_department_scores"
 
     def find(self, sheet: Sheet, ctx: SheetContext, claimed: list[TableHit]) -> list[TableHit]:
-        if not any(isinstance(v, str) and "指标" in v for row in sheet.rows for v in row):
+        if "指标" not in sheet.blob:
             return []   # cheap rejection: every indicator table names its 指标 columns
         keys = sheet_keys(sheet)
         iroles = column_roles("indicator")
@@ -789,6 +831,9 @@ class SatisfactionSurvey:
 
     def find(self, sheet: Sheet, ctx: SheetContext, claimed: list[TableHit]) -> list[TableHit]:
         L = _survey_labels()
+        cb = sheet.compact_blob
+        if not any(t in cb for t in L["title"]):
+            return []   # cheap rejection: no cell holds a survey title
         title_r = None
         for r in range(min(sheet.height, 8)):
             if any(isinstance(v, str) and any(t in compact(v) for t in L["title"]) for v in sheet.rows[r]):

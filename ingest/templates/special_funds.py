@@ -22,7 +22,7 @@ from functools import lru_cache
 from ..numbers import compact, is_null, to_decimal, try_amount
 from ..readers import Sheet, cell_ref
 from .base import SheetContext, TableHit, find_unit, is_claimed, label_key, load_csv
-from .performance import Roles, cell, hkey, row_is_empty, subject_from_title, text, workbook_state
+from .performance import Roles, cell, hkey, row_is_empty, sheet_keys, subject_from_title, text, workbook_state
 
 MONEY_ROLES = ("budget_initial", "allocated", "paid", "carryover")
 FUND_ROW_COL = {"budget_initial": "budget_initial_yuan", "allocated": "allocated_yuan", "paid": "paid_yuan",
@@ -57,11 +57,14 @@ class Header:
 
 
 def _role_map(sheet: Sheet, r: int) -> dict[str, int]:
-    out: dict[str, int] = {}
-    for c in range(sheet.width):
-        role = _roles().role(cell(sheet, r, c))
-        if role and role not in out:
-            out[role] = c
+    """role -> first column holding it in row ``r`` (memoised per sheet: do not modify the result)."""
+    key = ("sf_roles", r)
+    out = sheet.cache.get(key)
+    if out is None:
+        out = {}
+        for c, role in _roles().row_map(sheet, r).items():
+            out.setdefault(role, c)
+        sheet.cache[key] = out
     return out
 
 
@@ -183,9 +186,10 @@ class SpecialFundTables:
 
     def find(self, sheet: Sheet, ctx: SheetContext, claimed: list[TableHit]) -> list[TableHit]:
         marks = ("下达", "支付", "结转", "结余", "未支付")
-        if not any(isinstance(v, str) and any(m in v for m in marks) for row in sheet.rows for v in row):
+        blob = sheet.blob
+        if not any(m in blob for m in marks):
             return []   # cheap rejection before any label lookup
-        keys = {hkey(v) for row in sheet.rows for v in row if isinstance(v, str) and v.strip()}
+        keys = sheet_keys(sheet)
         if sum(1 for k in keys if _roles().role(k) in ("allocated", "paid", "carryover")) < 1:
             return []
         hits: list[TableHit] = []
