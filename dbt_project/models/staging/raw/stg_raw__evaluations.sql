@@ -8,26 +8,13 @@ source as (
 
 ),
 
-current_files as (
-
-    select distinct file_sha256
-    from {{ source('audit', 'ingested_files') }}
-    where status = 'loaded'
-
-),
+{{ current_files_cte() }},
 
 renamed as (
 
     select
         -- lineage
-        cast(source_file as {{ dbt.type_string() }}) as source_file,
-        cast(source_sheet as {{ dbt.type_string() }}) as source_sheet,
-        cast(source_cell as {{ dbt.type_string() }}) as source_cell,
-        cast(file_sha256 as {{ dbt.type_string() }}) as file_sha256,
-        cast(table_kind as {{ dbt.type_string() }}) as table_kind,
-        cast(department_name as {{ dbt.type_string() }}) as department_name,
-        cast(fiscal_year as integer) as fiscal_year,
-        cast(row_number as integer) as row_number,
+        {{ lineage_columns() }},
         -- content
         cast(subject_kind as {{ dbt.type_string() }}) as subject_kind,
         cast(subject_name as {{ dbt.type_string() }}) as subject_name,
@@ -40,9 +27,4 @@ renamed as (
 
 )
 
-select
-    renamed.*,
-    (current_files.file_sha256 is not null) as is_current
-from renamed
-left join current_files
-    on renamed.file_sha256 = current_files.file_sha256
+{{ select_with_is_current('renamed') }}
