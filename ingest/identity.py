@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import PurePosixPath
 
 from .numbers import compact, normalize_text
@@ -43,28 +44,36 @@ def clean_department(name: str) -> str:
     return _SUFFIX_RE.sub("", name).strip()
 
 
-def _labels() -> list[tuple[str, int]]:
-    return sorted(((label_key(r["label_zh"]), int(r["priority"])) for r in load_csv("identity_labels.csv")
-                   if r["field"] == "department"), key=lambda x: -len(x[0]))
+@lru_cache(maxsize=None)
+def _labels() -> tuple[tuple[str, int], ...]:
+    return tuple(sorted(((label_key(r["label_zh"]), int(r["priority"])) for r in load_csv("identity_labels.csv")
+                         if r["field"] == "department"), key=lambda x: -len(x[0])))
+
+
+@lru_cache(maxsize=1 << 14)
+def _probe(v: str) -> tuple[int | None, str, tuple[tuple[str, int], ...]]:
+    """What one text cell can tell (memoised: titles and labels repeat across files): the year it states (when
+    short enough to be a title), its label key and the department labels it starts with, in label order."""
+    t = compact(v)
+    m = _YEAR_RE.search(t)
+    year = int(m.group(1)) if m and len(t) <= 80 else None
+    key = label_key(v)
+    return year, key, tuple((lab, prio) for lab, prio in _labels() if key.startswith(lab))
 
 
 def sheet_identity(sheet: Sheet, scan_rows: int = _SCAN_ROWS) -> Identity:
     ident = Identity()
     best = 99
-    labels = _labels()
     for r in range(min(scan_rows, sheet.height)):
         row = sheet.rows[r]
         for c, v in enumerate(row):
             if not isinstance(v, str) or not v.strip():
                 continue
-            t = compact(v)
-            if ident.year is None:
-                m = _YEAR_RE.search(t)
-                if m and len(t) <= 80:
-                    ident.year, ident.year_cell = int(m.group(1)), cell_ref(r, c)
-            key = label_key(v)
-            for lab, prio in labels:
-                if prio >= best or not key.startswith(lab):
+            year, key, matches = _probe(v)
+            if ident.year is None and year is not None:
+                ident.year, ident.year_cell = year, cell_ref(r, c)
+            for lab, prio in matches:
+                if prio >= best:
                     continue
                 rest = key[len(lab):].lstrip(":：")
                 value = rest

@@ -192,17 +192,9 @@ def load_chunk(con: duckdb.DuckDBPyConnection, packs: list[Packed], run_id: str,
     Returns the number of earlier versions superseded."""
     if not packs:
         return 0
-    superseded = 0
     con.execute("BEGIN TRANSACTION")
     try:
-        for p in packs:  # in landing order: a later file of the same slice supersedes an earlier one
-            superseded += len(con.execute(
-                "UPDATE audit.ingested_files SET status = 'superseded', superseded_by = ? "
-                "WHERE status = 'loaded' AND (path = ? OR (department_name IS NOT DISTINCT FROM ? "
-                "AND fiscal_year IS NOT DISTINCT FROM ? AND template_kinds = ?)) RETURNING path",
-                [p.sha256, p.rel, p.department, p.year, ",".join(p.kinds)]).fetchall())
-            record_file(con, path=p.rel, sha=p.sha256, status="loaded", kinds=p.kinds, rows=p.row_count,
-                        size=p.size, run_id=run_id, department=p.department, year=p.year, skipped=p.skipped)
+        superseded = _supersede_and_record(con, packs, run_id)
         by_table: dict[str, list[pa.Table]] = {}
         if tables is not None:
             by_table = {t: [tbl] for t, tbl in tables.items()}
@@ -218,6 +210,65 @@ def load_chunk(con: duckdb.DuckDBPyConnection, packs: list[Packed], run_id: str,
         con.execute("ROLLBACK")
         raise
     return superseded
+
+
+def _supersede_and_record(con: duckdb.DuckDBPyConnection, packs: list[Packed], run_id: str) -> int:
+    """In bulk (a few statements per chunk, not per file), what one UPDATE + one INSERT per file in landing order
+    would do: each pack supersedes the 'loaded' rows of the same path or of the same department, year and table
+    kinds — earlier files of this chunk included — and is recorded as loaded (or already superseded, when a later
+    file of the chunk supersedes it). Returns the number of rows superseded."""
+    kinds = [",".join(p.kinds) for p in packs]
+    chunk = pa.table({"path": [p.rel for p in packs], "dept": pa.array([p.department for p in packs], pa.string()),
+                      "year": pa.array([p.year for p in packs], pa.int64()), "kinds": kinds})
+    con.register("_jixiao_chunk", chunk)
+    try:
+        cands = con.execute(
+            "SELECT f.path, f.file_sha256, f.department_name, f.fiscal_year, f.template_kinds "
+            "FROM audit.ingested_files f WHERE f.status = 'loaded' AND (f.path IN (SELECT path FROM _jixiao_chunk) "
+            "OR EXISTS (SELECT 1 FROM _jixiao_chunk c WHERE f.department_name IS NOT DISTINCT FROM c.dept "
+            "AND f.fiscal_year IS NOT DISTINCT FROM c.year AND f.template_kinds = c.kinds))").fetchall()
+    finally:
+        con.unregister("_jixiao_chunk")
+    # live 'loaded' rows that this chunk may supersede: (path, sha) -> (path, slice); chunk rows join as they come
+    live: dict[tuple[str, str], tuple[str, tuple]] = {(pth, sha): (pth, (d, y, k)) for pth, sha, d, y, k in cands}
+    existing = set(live)
+    by: dict[tuple[str, str], str] = {}
+    for p, k in zip(packs, kinds):
+        sl = (p.department, p.year, k)
+        for key in [key for key, (pth, s) in live.items() if pth == p.rel or s == sl]:
+            by[key] = p.sha256
+            del live[key]
+        live[(p.rel, p.sha256)] = (p.rel, sl)
+    upd = [(key, sha) for key, sha in by.items() if key in existing]
+    if upd:
+        t = pa.table({"path": [k[0] for k, _ in upd], "sha": [k[1] for k, _ in upd], "by": [b for _, b in upd]})
+        con.register("_jixiao_superseded", t)
+        try:
+            con.execute("UPDATE audit.ingested_files f SET status = 'superseded', superseded_by = u.by "
+                        "FROM _jixiao_superseded u WHERE f.status = 'loaded' AND f.path = u.path "
+                        "AND f.file_sha256 = u.sha")
+        finally:
+            con.unregister("_jixiao_superseded")
+    ts = now()
+    rows = pa.table({
+        "path": [p.rel for p in packs], "file_sha256": [p.sha256 for p in packs],
+        "status": ["superseded" if (p.rel, p.sha256) in by else "loaded" for p in packs],
+        "template_kinds": kinds, "rows_extracted": pa.array([p.row_count for p in packs], pa.int64()),
+        "loaded_at": pa.array([ts] * len(packs), pa.timestamp("us")),
+        "superseded_by": pa.array([by.get((p.rel, p.sha256)) for p in packs], pa.string()),
+        "department_name": pa.array([p.department for p in packs], pa.string()),
+        "fiscal_year": pa.array([p.year for p in packs], pa.int64()),
+        "file_size": pa.array([p.size for p in packs], pa.int64()),
+        "skipped_tables": [json.dumps(p.skipped or [], ensure_ascii=False) for p in packs],
+        "run_id": [run_id] * len(packs)})
+    con.register("_jixiao_files", rows)
+    try:
+        con.execute("INSERT INTO audit.ingested_files SELECT path, file_sha256, status, template_kinds, "
+                    "CAST(rows_extracted AS INTEGER), loaded_at, superseded_by, department_name, "
+                    "CAST(fiscal_year AS INTEGER), file_size, skipped_tables, run_id FROM _jixiao_files")
+    finally:
+        con.unregister("_jixiao_files")
+    return len(by)
 
 
 def ingest_landing(con: duckdb.DuckDBPyConnection, landing: str | Path, run_id: str,

@@ -197,4 +197,18 @@ def enrich(indicator_row: dict) -> dict:
     return indicator_row
 
 
-assess = evaluate   # the name ingest.extract calls
+@lru_cache(maxsize=1 << 14)
+def _evaluate_memo(tt: type, target_text: object, at: type, actual_text: object, wt: type, weight: str | None
+                   ) -> Evaluation:
+    return evaluate(target_text, actual_text, weight)
+
+
+def assess(target_text: object, actual_text: object, weight: object = None) -> Evaluation:
+    """:func:`evaluate`, memoised (indicator texts repeat across files; keys carry the value types and the weight as
+    written, so equal-but-different values such as Decimal('1') and Decimal('1.00') never share a result). The
+    result is shared: read it, do not modify it. This is the name ingest.extract calls."""
+    try:
+        return _evaluate_memo(type(target_text), target_text, type(actual_text), actual_text, type(weight),
+                              None if weight is None else str(weight))
+    except TypeError:  # unhashable input
+        return evaluate(target_text, actual_text, weight)

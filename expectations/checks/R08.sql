@@ -24,29 +24,54 @@ parents AS (   -- stated rows that have at least one stated child
                   AND p.statement IS NOT DISTINCT FROM c.statement AND p.scope IS NOT DISTINCT FROM c.scope
                   AND p.phase IS NOT DISTINCT FROM c.phase AND p.code = c.parent)
 ),
+-- (The "row itself or one of its children" joins below are written as two equi-joins, x.code = parent code and
+-- x.parent = parent code, never both for one x: an OR in the join condition makes a nested-loop join, quadratic in
+-- the rows of a department-year.)
 cols AS (      -- every column stated on the parent row or on one of its children
-    SELECT DISTINCT pa.*, x.column_key
+    SELECT pa.*, x.column_key
     FROM parents pa
     JOIN f x ON x.department_name = pa.department_name AND x.fiscal_year = pa.fiscal_year
         AND x.source_file = pa.source_file AND x.source_sheet = pa.source_sheet
         AND x.statement IS NOT DISTINCT FROM pa.statement AND x.scope IS NOT DISTINCT FROM pa.scope
-        AND x.phase IS NOT DISTINCT FROM pa.phase AND (x.code = pa.code OR x.parent = pa.code)
+        AND x.phase IS NOT DISTINCT FROM pa.phase AND x.code = pa.code
+    UNION
+    SELECT pa.*, x.column_key
+    FROM parents pa
+    JOIN f x ON x.department_name = pa.department_name AND x.fiscal_year = pa.fiscal_year
+        AND x.source_file = pa.source_file AND x.source_sheet = pa.source_sheet
+        AND x.statement IS NOT DISTINCT FROM pa.statement AND x.scope IS NOT DISTINCT FROM pa.scope
+        AND x.phase IS NOT DISTINCT FROM pa.phase AND x.parent = pa.code
 ),
-vertical AS (
-    SELECT c.department_name, c.fiscal_year, c.source_sheet, c.code, c.column_key,
-           max(CASE WHEN x.code = c.code THEN x.amount END) AS left_yuan,
-           coalesce(sum(CASE WHEN x.parent = c.code THEN x.amount END), 0) AS right_yuan,
-           count(CASE WHEN x.parent = c.code THEN 1 END) AS n_terms,
-           max(x.hs) AS hs,
-           string_agg(x.cells, ', ' ORDER BY x.code) AS cells,
-           string_agg(CASE WHEN x.parent = c.code THEN x.code END, ' + ' ORDER BY x.code) AS child_codes
+cx AS (        -- each (parent, column) with the row itself and its children in that column (every cols row has one)
+    SELECT c.department_name, c.fiscal_year, c.source_file, c.source_sheet, c.statement, c.scope, c.phase,
+           c.code, c.column_key, x.code AS x_code, x.parent AS x_parent, x.amount AS x_amount, x.hs AS x_hs,
+           x.cells AS x_cells
     FROM cols c
-    LEFT JOIN f x ON x.department_name = c.department_name AND x.fiscal_year = c.fiscal_year
+    JOIN f x ON x.department_name = c.department_name AND x.fiscal_year = c.fiscal_year
         AND x.source_file = c.source_file AND x.source_sheet = c.source_sheet
         AND x.statement IS NOT DISTINCT FROM c.statement AND x.scope IS NOT DISTINCT FROM c.scope
         AND x.phase IS NOT DISTINCT FROM c.phase AND x.column_key IS NOT DISTINCT FROM c.column_key
-        AND (x.code = c.code OR x.parent = c.code)
-    GROUP BY ALL
+        AND x.code = c.code
+    UNION ALL
+    SELECT c.department_name, c.fiscal_year, c.source_file, c.source_sheet, c.statement, c.scope, c.phase,
+           c.code, c.column_key, x.code, x.parent, x.amount, x.hs, x.cells
+    FROM cols c
+    JOIN f x ON x.department_name = c.department_name AND x.fiscal_year = c.fiscal_year
+        AND x.source_file = c.source_file AND x.source_sheet = c.source_sheet
+        AND x.statement IS NOT DISTINCT FROM c.statement AND x.scope IS NOT DISTINCT FROM c.scope
+        AND x.phase IS NOT DISTINCT FROM c.phase AND x.column_key IS NOT DISTINCT FROM c.column_key
+        AND x.parent = c.code
+),
+vertical AS (
+    SELECT department_name, fiscal_year, source_sheet, code, column_key,
+           max(CASE WHEN x_code = code THEN x_amount END) AS left_yuan,
+           coalesce(sum(CASE WHEN x_parent = code THEN x_amount END), 0) AS right_yuan,
+           count(CASE WHEN x_parent = code THEN 1 END) AS n_terms,
+           max(x_hs) AS hs,
+           string_agg(x_cells, ', ' ORDER BY x_code) AS cells,
+           string_agg(CASE WHEN x_parent = code THEN x_code END, ' + ' ORDER BY x_code) AS child_codes
+    FROM cx
+    GROUP BY department_name, fiscal_year, source_sheet, code, column_key
 ),
 comp(statement, column_key) AS (VALUES
     ('expenditure', 'basic'), ('expenditure', 'project'), ('expenditure', 'remit_higher'),

@@ -23,7 +23,7 @@ CREATE OR REPLACE TEMP MACRO rc_cell(sheet, cell) AS coalesce(sheet, '?') || '!'
 
 -- Named line items (line_items.csv keys), one value per department, year, scope, phase and key. The same figure
 -- stated in two tables or two workbooks is collapsed here (all its cells are kept); R18 reports disagreeing copies.
-CREATE OR REPLACE TEMP VIEW rc_li AS
+CREATE OR REPLACE TEMP TABLE rc_li AS
 SELECT department_name, fiscal_year, scope, phase, line_item_key AS key,
        min(amount_yuan) AS amount, max(amount_yuan) AS amount_max, count(*) AS n_rows,
        max(rc_half_step(unit)) AS hs,
@@ -89,7 +89,7 @@ FROM joined;
 
 -- Function-classification rows (func:<code>), one value per table (file, sheet, statement, scope, phase), code and
 -- column. code is 3/5/7 digits or 'TOTAL' (the 合计 row).
-CREATE OR REPLACE TEMP VIEW rc_func AS
+CREATE OR REPLACE TEMP TABLE rc_func AS
 SELECT department_name, fiscal_year, source_file, source_sheet, statement, scope, phase,
        coalesce(code, substr(line_item_key, 6)) AS code, column_key,
        min(amount_yuan) AS amount, max(rc_half_step(unit)) AS hs,
@@ -101,7 +101,7 @@ WHERE line_item_key LIKE 'func:%' AND amount_yuan IS NOT NULL
 GROUP BY ALL;
 
 -- Economic-classification rows (econ:<code>), same shape; codes 3 (类) or 5 (款) digits, 'TOTAL' for a 合计 row.
-CREATE OR REPLACE TEMP VIEW rc_econ AS
+CREATE OR REPLACE TEMP TABLE rc_econ AS
 SELECT department_name, fiscal_year, source_file, source_sheet, statement, scope, phase,
        coalesce(code, substr(line_item_key, 6)) AS code, column_key,
        min(amount_yuan) AS amount, max(rc_half_step(unit)) AS hs,
@@ -113,7 +113,7 @@ WHERE line_item_key LIKE 'econ:%' AND amount_yuan IS NOT NULL
 GROUP BY ALL;
 
 -- Each classification row with its nearest stated ancestor in the same table: 7 → 5 → 3 digits → the 合计 row.
-CREATE OR REPLACE TEMP VIEW rc_class_parent AS
+CREATE OR REPLACE TEMP TABLE rc_class_parent AS
 WITH rows_ AS (
     SELECT DISTINCT 'func' AS class, department_name, fiscal_year, source_file, source_sheet, statement, scope, phase, code
     FROM rc_func
@@ -132,11 +132,11 @@ FROM rows_ r
 LEFT JOIN rows_ p5 ON p5.class = r.class AND p5.department_name = r.department_name AND p5.fiscal_year = r.fiscal_year
     AND p5.source_file = r.source_file AND p5.source_sheet = r.source_sheet AND p5.statement IS NOT DISTINCT FROM r.statement
     AND p5.scope IS NOT DISTINCT FROM r.scope AND p5.phase IS NOT DISTINCT FROM r.phase
-    AND length(r.code) = 7 AND p5.code = substr(r.code, 1, 5)
+    AND p5.code = CASE WHEN length(r.code) = 7 THEN substr(r.code, 1, 5) END
 LEFT JOIN rows_ p3 ON p3.class = r.class AND p3.department_name = r.department_name AND p3.fiscal_year = r.fiscal_year
     AND p3.source_file = r.source_file AND p3.source_sheet = r.source_sheet AND p3.statement IS NOT DISTINCT FROM r.statement
     AND p3.scope IS NOT DISTINCT FROM r.scope AND p3.phase IS NOT DISTINCT FROM r.phase
-    AND length(r.code) >= 5 AND r.code <> 'TOTAL' AND p3.code = substr(r.code, 1, 3);
+    AND p3.code = CASE WHEN length(r.code) >= 5 AND r.code <> 'TOTAL' THEN substr(r.code, 1, 3) END;
 
 -- Rows of special-fund tables: fct_fund_rows (category / total rows) and the special-fund projects of
 -- fct_project_funds (table_kind t4_special_fund*, or a sheet that also holds fund rows).

@@ -78,7 +78,7 @@ class SheetContext:
         row.setdefault("fiscal_year", self.fiscal_year)
         row.update(source_file=self.source_file, source_sheet=self.sheet.name, source_cell=cell_ref(r, c),
                    file_sha256=self.file_sha256, table_kind=table_kind, row_number=r + 1)
-        for k, v in list(row.items()):
+        for k, v in row.items():   # replacing values (not keys) while iterating is fine
             if isinstance(v, dict):
                 row[k] = json.dumps(v, ensure_ascii=False, sort_keys=True)
         self.rows.setdefault(table, []).append(row)
