@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -107,20 +108,31 @@ def step_reconcile(paths: Paths, run_id: str, wait_lock: float = 60.0) -> dict:
     return s.as_dict() if hasattr(s, "as_dict") else dict(s.__dict__)
 
 
+def _finish_run(con, run_id: str, summary: dict | None, fingerprint: str | None, results_run_id: str) -> None:
+    con.execute("UPDATE audit.runs SET finished_at = ?, status = 'finished', summary = ?, fingerprint = ?, "
+                "results_run_id = ? WHERE run_id = ?",
+                [now(), json.dumps(summary or {}, ensure_ascii=False, default=str), fingerprint, results_run_id,
+                 run_id])
+
+
 def step_report(paths: Paths, run_id: str, summary: dict | None = None, wait_lock: float = 60.0,
-                results_run_id: str | None = None, fingerprint: str | None = None) -> str:
-    """Write the report of ``results_run_id``'s findings (this run's unless reused) and close the run record."""
-    from .report import build_report
+                results_run_id: str | None = None, fingerprint: str | None = None,
+                reuse: Path | None = None) -> str:
+    """Write the report of ``results_run_id``'s findings (this run's unless reused) and close the run record.
+    ``reuse``: a no-op night whose findings are unchanged — that run's report becomes latest.html again."""
     con = connect(paths.warehouse, wait_seconds=wait_lock)
     try:
-        out = build_report(con, results_run_id or run_id, paths.reports, summary=summary)
-        con.execute("UPDATE audit.runs SET finished_at = ?, status = 'finished', summary = ?, fingerprint = ?, "
-                    "results_run_id = ? WHERE run_id = ?",
-                    [now(), json.dumps(summary or {}, ensure_ascii=False, default=str), fingerprint,
-                     results_run_id or run_id, run_id])
+        if reuse is not None:
+            shutil.copyfile(reuse, paths.reports / "latest.html")
+            html = str(reuse)
+        else:
+            from .report import build_report
+            out = build_report(con, results_run_id or run_id, paths.reports, summary=summary)
+            html = str(getattr(out, "html", out))
+        _finish_run(con, run_id, summary, fingerprint, results_run_id or run_id)
     finally:
         con.close()
-    return str(getattr(out, "html", out))
+    return html
 
 
 def mart_counts(paths: Paths) -> dict[str, int]:
@@ -217,8 +229,10 @@ def run_job(landing=None, warehouse=None, reports=None, progress: bool = False, 
             summary.warnings = int(summary.rules.get("failed_warn", 0))
             payload = {"run_id": run_id, "results_run_id": results_run_id, "ingest": ing.as_dict(),
                        "rejections": ing.rejections, "marts": summary.mart_rows, "rules": summary.rules}
+            previous_report = paths.reports / f"reconciliation_{results_run_id}.html"
             summary.report = step_report(paths, run_id, payload, wait_lock, results_run_id=results_run_id,
-                                         fingerprint=fingerprint)
+                                         fingerprint=fingerprint,
+                                         reuse=previous_report if previous and previous_report.exists() else None)
             return summary
     except (JobLocked, WarehouseLocked, FileNotFoundError) as exc:
         raise JobFailed(str(exc)) from exc
