@@ -29,19 +29,9 @@ final as (
         cast(unit as varchar) as unit,
         cast(cells as varchar) as cells,
         cast(table_kind as varchar) as table_kind,
-        cast(source_file as varchar) as source_file,
-        cast(source_sheet as varchar) as source_sheet,
-        cast(source_cell as varchar) as source_cell,
-        cast(file_sha256 as varchar) as file_sha256,
-        cast(row_number as integer) as row_number
+        {{ mart_lineage_columns() }}
     from source
 
 )
 
-select
-    final.*,
-    cast(dq.dq_status as varchar) as dq_status
-from final
-left join {{ ref('int_dq_status') }} as dq
-    on dq.department_name = final.department_name
-    and dq.fiscal_year = final.fiscal_year
+{{ select_with_dq_status('final') }}

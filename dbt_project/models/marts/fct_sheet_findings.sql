@@ -19,11 +19,7 @@ final as (
         cast(finding as varchar) as finding,
         cast(detail as varchar) as detail,
         cast(table_kind as varchar) as table_kind,
-        cast(source_file as varchar) as source_file,
-        cast(source_sheet as varchar) as source_sheet,
-        cast(source_cell as varchar) as source_cell,
-        cast(file_sha256 as varchar) as file_sha256,
-        cast(row_number as integer) as row_number
+        {{ mart_lineage_columns() }}
     from source
 
 )
