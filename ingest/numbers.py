@@ -117,16 +117,6 @@ def try_amount(value: object, unit: str | None = "元") -> Decimal | None:
         return None
 
 
-def is_number(value: object) -> bool:
-    if is_null(value):
-        return False
-    try:
-        parse_amount(value)
-        return True
-    except (ValueError, InvalidOperation):
-        return False
-
-
 def parse_rate(value: object, column_is_percent: bool = False) -> Decimal | None:
     """An execution rate as a fraction (0.854).
 

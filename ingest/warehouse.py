@@ -102,7 +102,3 @@ def record_rejection(con: duckdb.DuckDBPyConnection, *, path: str, sha: str, siz
     record_file(con, path=path, sha=sha, status="rejected", kinds=[], rows=0, size=size, run_id=run_id)
     con.execute("INSERT INTO audit.rejected_files VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 [path, sha, reason_code, reason, sheet, cell, now(), run_id])
-
-
-def raw_table_names() -> list[str]:
-    return list(RAW_TABLES)

@@ -116,14 +116,6 @@ def is_claimed(claimed: Iterable[TableHit], r: int, c: int = 0) -> bool:
     return any(h.top <= r <= h.bottom and h.left <= c <= h.right for h in claimed)
 
 
-def text_cells(sheet: Sheet) -> Iterable[tuple[int, int, str]]:
-    """Every non-empty text cell as (row, col, label_key)."""
-    for r, row in enumerate(sheet.rows):
-        for c, v in enumerate(row):
-            if isinstance(v, str) and v.strip():
-                yield r, c, label_key(v)
-
-
 def find_unit(sheet: Sheet, top: int, bottom: int | None = None, default: str | None = None,
               left: int = 0, right: int | None = None) -> str | None:
     """The money unit stated in rows ``top..bottom`` (the title/note/header rows of a table)."""
@@ -137,11 +129,6 @@ def find_unit(sheet: Sheet, top: int, bottom: int | None = None, default: str | 
                 if u:
                     return u
     return default
-
-
-def unit_above(sheet: Sheet, header_row: int, lookback: int = 6, default: str | None = "元") -> str | None:
-    """Unit named in the header row or up to ``lookback`` rows above it."""
-    return find_unit(sheet, header_row - lookback, header_row, default=default)
 
 
 def row_texts(sheet: Sheet, r: int) -> list[str]:
