@@ -9,6 +9,15 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
 GX_ROOT = PROJECT_ROOT / "expectations"
+# DuckDB's buffer pool: without a limit it keeps up to 80 % of RAM, so the job's memory would grow with the
+# warehouse; with one, big sorts and joins spill to <warehouse>.tmp and peak RSS stays flat as the landing grows.
+DUCKDB_MEMORY_LIMIT_DEFAULT = "256MB"
+
+
+def duckdb_memory_limit() -> str:
+    return os.environ.get("JIXIAO_DUCKDB_MEMORY_LIMIT") or DUCKDB_MEMORY_LIMIT_DEFAULT
+
+
 DEFAULTS = {
     "landing": PROJECT_ROOT / "demo_landing",
     "warehouse": PROJECT_ROOT / "warehouse" / "jixiao.duckdb",

@@ -151,24 +151,29 @@ def _hidden_tags(xml: bytes, tag: bytes) -> list[dict[bytes, bytes]]:
 
 
 def _xlsx_hidden(path: Path, n_sheets: int) -> list[tuple[set[int], set[int]]]:
-    """Hidden rows/cols per sheet index (0-based), read from the sheet XML (calamine does not expose them)."""
+    """Hidden rows/cols per sheet index (0-based), read from the sheet XML (calamine does not expose them). Most
+    workbooks hide nothing: the sheet parts are scanned for ``hidden=`` first, and only a workbook that has some
+    maps its parts to sheet indexes (workbook.xml and its relationships)."""
     out: list[tuple[set[int], set[int]]] = [(set(), set()) for _ in range(n_sheets)]
     try:
         with zipfile.ZipFile(path) as z:
+            parts = {}
+            for info in z.infolist():
+                if info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml"):
+                    xml = z.read(info)
+                    if b"hidden=" in xml:
+                        parts[info.filename] = xml
+            if not parts:
+                return out
             wb = z.read("xl/workbook.xml")
             rels = z.read("xl/_rels/workbook.xml.rels")
             targets = dict(re.findall(rb'<Relationship\b[^>]*?Id="([^"]+)"[^>]*?Target="([^"]+)"', rels))
             targets.update({k: v for v, k in re.findall(rb'<Relationship\b[^>]*?Target="([^"]+)"[^>]*?Id="([^"]+)"', rels)})
             rids = re.findall(rb'<sheet\b[^>]*?r:id="([^"]+)"', wb)
             for i, rid in enumerate(rids[:n_sheets]):
-                target = targets.get(rid, b"").decode()
-                name = target.lstrip("/")
-                name = name if name.startswith("xl/") else "xl/" + name
-                try:
-                    xml = z.read(name)
-                except KeyError:
-                    continue
-                if b"hidden=" not in xml:
+                name = targets.get(rid, b"").decode().lstrip("/")
+                xml = parts.get(name if name.startswith("xl/") else "xl/" + name)
+                if xml is None:
                     continue
                 hr = {int(a[b"r"]) - 1 for a in _hidden_tags(xml, b"row") if b"r" in a}
                 hc: set[int] = set()

@@ -187,6 +187,27 @@ class _Reader:
             self._cols[rel] = [r[0] for r in rows] or None
         return self._cols[rel]
 
+    def counts(self, rel: str, by: list[str], where: str = "", params: list | None = None,
+               note_empty: bool = True, what: str = "") -> list[dict]:
+        """Rows of ``rel`` counted by the ``by`` columns (missing columns count as NULL): dicts with ``n``."""
+        cols = self.columns(rel)
+        if cols is None:
+            self.notes.append(f"{rel} 不存在（尚未生成），相关内容无法显示。")
+            return []
+        have = set(cols)
+        keys = ", ".join(f'"{c}"' if c in have else f'NULL AS "{c}"' for c in by)
+        sql = f"SELECT {keys}, count(*) AS n FROM {rel}" + (f" WHERE {where}" if where else "") + \
+            f" GROUP BY {', '.join(str(i + 1) for i in range(len(by)))}"
+        try:
+            cur = self.con.execute(sql, params or [])
+            out = [dict(zip(by + ["n"], r)) for r in cur.fetchall()]
+        except duckdb.Error as exc:
+            self.notes.append(f"{rel} 无法读取：{exc}")
+            return []
+        if not out and note_empty:
+            self.notes.append(f"{rel} 没有{what}数据。")
+        return out
+
     def rows(self, rel: str, wanted: Iterable[str], where: str = "", params: list | None = None,
              note_empty: bool = True, what: str = "") -> list[dict]:
         cols = self.columns(rel)
@@ -681,19 +702,22 @@ def _findings_table(failed: list[dict], have_results: bool = True) -> str:
 
 
 def _rule_counts(results: list[dict]) -> list[dict]:
+    """Per rule: total / passed / failed / not applicable. ``results`` are counted rows (rule_id, severity,
+    passed, n) as :func:`_result_counts` gives them (a row without ``n`` counts once)."""
     by: dict[str, dict] = {}
     for r in results:
         rid = str(r["rule_id"] or "—")
+        n = r.get("n", 1)
         c = by.setdefault(rid, {"rule_id": rid, "severity": set(), "total": 0, "passed": 0, "failed": 0,
                                 "not_applicable": 0})
         c["severity"].add(str(r["severity"] or "").lower())
-        c["total"] += 1
+        c["total"] += n
         if r["passed"] is None:
-            c["not_applicable"] += 1
+            c["not_applicable"] += n
         elif r["passed"]:
-            c["passed"] += 1
+            c["passed"] += n
         else:
-            c["failed"] += 1
+            c["failed"] += n
     return [by[k] for k in sorted(by, key=_rule_sort_key)]
 
 
@@ -720,14 +744,15 @@ def _dept_year_table(results: list[dict]) -> str:
     agg: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
     for r in results:
         k = (_dept(r["department_name"]), r["fiscal_year"])
+        n = r.get("n", 1)
         if r["passed"] is None:
-            agg[k][3] += 1
+            agg[k][3] += n
         elif r["passed"]:
-            agg[k][0] += 1
+            agg[k][0] += n
         elif _is_warn(r["severity"]):
-            agg[k][2] += 1
+            agg[k][2] += n
         else:
-            agg[k][1] += 1
+            agg[k][1] += n
     out = ["<table id='by-department'><thead><tr><th>部门</th><th>年度</th><th class='num'>通过</th>"
            "<th class='num'>错误</th><th class='num'>警告</th><th class='num'>不适用</th></tr></thead><tbody>"]
     for (d, y) in sorted(agg, key=lambda k: (k[0], k[1] if k[1] is not None else -1)):
@@ -798,19 +823,22 @@ CSV_HEADER = ["部门", "年度", "规则", "规则说明", "严重程度", "检
               "右方金额（元）", "差额（元）", "容差（元）", "来源单元格", "状态", "运行编号"]
 
 
-def _rejected_files(rd: _Reader, files: list[dict]) -> list[dict]:
+def _rejected_files(rd: _Reader) -> list[dict]:
     """Rejected files still outstanding: the latest version of each path is rejected (or the file log is absent)."""
     rej = rd.rows("audit.rejected_files", ["path", "file_sha256", "reason_code", "reason", "sheet", "cell",
                                           "rejected_at"], note_empty=False)
-    latest: dict[str, dict] = {}
-    for f in files:
-        p = f["path"]
-        if p not in latest or (f["loaded_at"] or datetime.min) >= (latest[p]["loaded_at"] or datetime.min):
-            latest[p] = f
+    if not rej:
+        return []
+    latest: dict[str, str] = {}
+    if {"path", "status", "loaded_at"} <= set(rd.columns("audit.ingested_files") or []):
+        paths = sorted({r["path"] for r in rej if r["path"] is not None})
+        latest = dict(rd.con.execute(
+            "SELECT path, arg_max(status, coalesce(loaded_at, TIMESTAMP '0001-01-01')) FROM audit.ingested_files "
+            "WHERE path IN (SELECT unnest(?)) GROUP BY path", [paths]).fetchall())
     seen: dict[tuple, dict] = {}
     for r in rej:
         cur = latest.get(r["path"])
-        if cur is not None and cur["status"] != "rejected":
+        if cur is not None and cur != "rejected":
             continue
         key = (r["path"], r["file_sha256"])
         if key not in seen or (r["rejected_at"] or datetime.min) >= (seen[key]["rejected_at"] or datetime.min):
@@ -835,22 +863,23 @@ def build_report(con: duckdb.DuckDBPyConnection, run_id: str, reports_dir: Path 
     rd = _Reader(con)
     generated = datetime.now().astimezone()
 
-    # reconciliation results of this run
+    # reconciliation results of this run: counted in DuckDB; only the failed rows come to Python
     cols = rd.columns("audit.reconciliation_results")
-    if cols is not None and "run_id" in cols:
-        results = rd.rows("audit.reconciliation_results", RESULT_COLS, where="run_id = ?", params=[run_id],
-                          what=f"本次运行（{run_id}）的")
-    else:
-        results = rd.rows("audit.reconciliation_results", RESULT_COLS)
-    failed = [r for r in results if r["passed"] is not None and not r["passed"]]
+    where, params = ("run_id = ?", [run_id]) if cols is not None and "run_id" in cols else ("", [])
+    by_rule_rows = rd.counts("audit.reconciliation_results", ["rule_id", "severity", "passed"], where, params,
+                             what=f"本次运行（{run_id}）的" if params else "")
+    by_dept_rows = rd.counts("audit.reconciliation_results", ["department_name", "fiscal_year", "severity", "passed"],
+                             where, params, note_empty=False)
+    failed = rd.rows("audit.reconciliation_results", RESULT_COLS,
+                     where=(where + " AND " if where else "") + "passed = false", params=params, note_empty=False)
+    n_results = sum(r["n"] for r in by_rule_rows)
 
-    files = rd.rows("audit.ingested_files", ["path", "file_sha256", "status", "loaded_at"], note_empty=True)
-    have_files = rd.columns("audit.ingested_files") is not None
     files_by_status: dict[str, int] = {s: 0 for s in FILE_STATUSES}
-    for f in files:
+    for f in rd.counts("audit.ingested_files", ["status"], note_empty=True):
         s = str(f["status"] or "unknown")
-        files_by_status[s] = files_by_status.get(s, 0) + 1
-    rejected = _rejected_files(rd, files)
+        files_by_status[s] = files_by_status.get(s, 0) + f["n"]
+    have_files = rd.columns("audit.ingested_files") is not None
+    rejected = _rejected_files(rd)
 
     b_rows, b_src, b_note = budget_data(rd)
     r_rows, r_src, r_note = rate_data(rd)
@@ -859,15 +888,15 @@ def build_report(con: duckdb.DuckDBPyConnection, run_id: str, reports_dir: Path 
     # counts
     by_sev: dict[str, dict[str, int]] = {s: {"checked": 0, "passed": 0, "failed": 0, "not_applicable": 0}
                                          for s in ("error", "warn")}
-    for r in results:
+    for r in by_rule_rows:
         c = by_sev[_severity_key(r["severity"])]
         if r["passed"] is None:
-            c["not_applicable"] += 1
+            c["not_applicable"] += r["n"]
         else:
-            c["checked"] += 1
-            c["passed" if r["passed"] else "failed"] += 1
+            c["checked"] += r["n"]
+            c["passed" if r["passed"] else "failed"] += r["n"]
     rules_summary = {
-        "result_rows": len(results),
+        "result_rows": n_results,
         "checked": sum(c["checked"] for c in by_sev.values()),
         "passed": sum(c["passed"] for c in by_sev.values()),
         "failed": sum(c["failed"] for c in by_sev.values()),
@@ -876,7 +905,7 @@ def build_report(con: duckdb.DuckDBPyConnection, run_id: str, reports_dir: Path 
         "not_applicable": sum(c["not_applicable"] for c in by_sev.values()),
         "by_severity": by_sev,
         "by_rule": [{k: (sorted(v) if isinstance(v, set) else v) for k, v in c.items()}
-                    for c in _rule_counts(results)],
+                    for c in _rule_counts(by_rule_rows)],
     }
     this_run = (summary or {}).get("ingest") if isinstance((summary or {}).get("ingest"), dict) else None
     if this_run is None and summary and any(k in summary for k in ("loaded", "rejected", "unchanged")):
@@ -889,9 +918,9 @@ def build_report(con: duckdb.DuckDBPyConnection, run_id: str, reports_dir: Path 
     # ---- HTML
     e, w = by_sev["error"]["failed"], by_sev["warn"]["failed"]
     cards = [("checked", "已检查规则（项次）", rules_summary["checked"], ""),
-             ("passed", "通过", rules_summary["passed"], "ok" if results else ""),
-             ("error", "错误（未通过）", e, "err" if e else ("ok" if results else "")),
-             ("warn", "警告（待复核）", w, "warn" if w else ("ok" if results else "")),
+             ("passed", "通过", rules_summary["passed"], "ok" if n_results else ""),
+             ("error", "错误（未通过）", e, "err" if e else ("ok" if n_results else "")),
+             ("warn", "警告（待复核）", w, "warn" if w else ("ok" if n_results else "")),
              ("na", "不适用（缺少一方）", rules_summary["not_applicable"], ""),
              ("rej", "被拒收文件", len(rejected), "err" if rejected else ("ok" if have_files else ""))]
     parts = [
@@ -911,11 +940,11 @@ def build_report(con: duckdb.DuckDBPyConnection, run_id: str, reports_dir: Path 
     parts.append(f"<section id='findings-section'><h2>未通过的规则（{len(failed)} 项）</h2>"
                  "<p class='source'>按部门、年度分组；每项列出左右两方、差额（左方 − 右方）、容差和来源单元格。"
                  "“错误”须更正后重新报送，“警告”为需复核的事项。</p>"
-                 f"{_findings_table(failed, bool(results))}</section>")
+                 f"{_findings_table(failed, bool(n_results))}</section>")
     parts.append("<section id='rules-section'><h2>各规则检查结果</h2>"
                  "<p class='source'>“不适用”表示该规则所需的一方数据不存在，既不算通过也不算未通过。</p>"
-                 f"{_rules_table(results)}"
-                 + ("<h3>按部门和年度</h3>" + _dept_year_table(results) if results else "")
+                 f"{_rules_table(by_rule_rows)}"
+                 + ("<h3>按部门和年度</h3>" + _dept_year_table(by_dept_rows) if n_results else "")
                  + "</section>")
     parts.append("<section id='charts'><h2>图表</h2>"
                  + _chart_section("1. 预算与执行（按部门、年度）", chart_budget(b_rows, b_src), b_src, b_note)

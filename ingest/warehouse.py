@@ -10,6 +10,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
+from .config import duckdb_memory_limit
 from .schema import RAW_TABLES, columns, raw_ddl
 
 
@@ -18,14 +19,16 @@ class WarehouseLocked(RuntimeError):
 
 
 def connect(warehouse: str | Path, wait_seconds: float = 0.0, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    """Open the warehouse file; wait up to ``wait_seconds`` for another writer to finish, then fail clearly."""
+    """Open the warehouse file (DuckDB memory capped: config.duckdb_memory_limit); wait up to ``wait_seconds`` for
+    another writer to finish, then fail clearly."""
     warehouse = Path(warehouse)
     warehouse.parent.mkdir(parents=True, exist_ok=True)
     deadline = time.monotonic() + wait_seconds
     announced = False
     while True:
         try:
-            return duckdb.connect(str(warehouse), read_only=read_only)
+            return duckdb.connect(str(warehouse), read_only=read_only,
+                                  config={"memory_limit": duckdb_memory_limit()})
         except duckdb.IOException as exc:
             if "lock" not in str(exc).lower():
                 raise

@@ -713,7 +713,7 @@ def test_gx_decides(reconciled, tmp_path):
 
     con, *_ = reconciled
     rules, computed = compute_checks(con, only={"R06"})
-    out = validate(computed.frame, rules, "gx-direct", tmp_path)
+    out = validate(computed, rules, "gx-direct", tmp_path)
     f = computed.frame.set_index("row_id")
     failing = {f.loc[i, "department_name"] for i in out.failed_row_ids}
     assert failing == {"R06 fail", "R06 outside"}

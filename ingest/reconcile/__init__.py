@@ -5,9 +5,10 @@ written to ``audit.reconciliation_results``.
 
 * the rules are data: one SQL file per rule under ``expectations/checks/`` (shared helpers in ``_prelude.sql``),
   each returning one row per subject checked with both sides, the difference, the tolerance and the cells;
-* :mod:`.checks` runs them in DuckDB into one frame; :mod:`.gx` validates it with the file context under
-  ``expectations/gx`` (one suite per rule, a checkpoint with UpdateDataDocsAction, data docs in
-  ``<reports>/gx_data_docs``); GX's unexpected rows are the failures — pass/fail is decided there only;
+* :mod:`.checks` runs them in DuckDB into one TEMP table (the rows never all come to Python); :mod:`.gx`
+  validates its narrow excess frame with the file context under ``expectations/gx`` (one suite per severity, one
+  expectation per rule, a checkpoint with UpdateDataDocsAction, data docs in ``<reports>/gx_data_docs``); GX's
+  unexpected rows are the failures — pass/fail is decided there only;
 * every row is written with ``status`` ``passed`` / ``failed`` / ``not_applicable`` (a side missing: ``passed``
   NULL), in one transaction; a rerun with the same run_id replaces that run's rows. A rule file that cannot run
   (e.g. a mart column missing) is written as one ``not_run`` row and listed in ``summary.rule_errors``.
@@ -19,7 +20,6 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import duckdb
-import pandas as pd
 
 from .checks import CHECKS_DIR, NUM, ComputedChecks, Rule, compute, load_rules
 
@@ -85,74 +85,70 @@ def compute_checks(con: duckdb.DuckDBPyConnection, only: set[str] | None = None,
     return rules, compute(con, rules, checks_dir)
 
 
-def _results_frame(run_id: str, computed: ComputedChecks, failed_ids: set[int], rules: list[Rule]) -> pd.DataFrame:
-    f = computed.frame.copy()
-    applicable = f["excess"].notna()
-    failed = f["row_id"].isin(failed_ids)
-    f["passed"] = pd.Series([None] * len(f), dtype="object")
-    f.loc[applicable, "passed"] = ~failed[applicable]
-    f["status"] = "not_applicable"
-    f.loc[applicable & ~failed, "status"] = "passed"
-    f.loc[applicable & failed, "status"] = "failed"
-    sev = {r.name: r.severity for r in rules}
-    extra = [{"rule_id": name, "severity": sev.get(name, "error"), "subject": "(rule could not run)",
-              "left_label": msg[:2000], "status": "not_run", "comparison": None}
-             for name, msg in computed.errors.items()]
-    if extra:
-        f = pd.concat([f, pd.DataFrame(extra)], ignore_index=True)
-    f["run_id"] = run_id
-    for c in AUDIT_COLUMNS + ["comparison"]:
-        if c not in f:
-            f[c] = None
-    return f[AUDIT_COLUMNS + ["comparison"]]
-
-
-def _write(con: duckdb.DuckDBPyConnection, run_id: str, rows: pd.DataFrame) -> None:
+def _write(con: duckdb.DuckDBPyConnection, run_id: str, computed: ComputedChecks, failed_ids: set[int],
+           rules: list[Rule]) -> None:
+    """Write this run's rows from the checks table, status from GX's failed row ids; rule files that could not
+    run as one ``not_run`` row each. One transaction; the same run_id again replaces that run's rows."""
     ensure_table(con)
+    sev = {r.name: r.severity for r in rules}
+    con.execute("CREATE OR REPLACE TEMP TABLE _rc_failed (row_id BIGINT)")
+    if failed_ids:
+        con.executemany("INSERT INTO _rc_failed VALUES (?)", [[i] for i in sorted(failed_ids)])
     cols = ", ".join(AUDIT_COLUMNS + ["comparison"])
-    casts = ", ".join(
-        f"CAST({c} AS {NUM})" if c.endswith("_yuan") else
-        "CAST(fiscal_year AS INTEGER)" if c == "fiscal_year" else
-        "CAST(passed AS BOOLEAN)" if c == "passed" else f"CAST({c} AS VARCHAR)"
-        for c in AUDIT_COLUMNS + ["comparison"])
+    status = ("CASE WHEN c.excess IS NULL THEN 'not_applicable' WHEN f.row_id IS NULL THEN 'passed' "
+              "ELSE 'failed' END")
+    select = ", ".join(
+        "CAST(? AS VARCHAR)" if k == "run_id" else
+        f"CASE WHEN c.excess IS NULL THEN NULL ELSE f.row_id IS NULL END" if k == "passed" else
+        status if k == "status" else f"c.{k}"
+        for k in AUDIT_COLUMNS + ["comparison"])
     con.execute("BEGIN TRANSACTION")
     try:
         con.execute("DELETE FROM audit.reconciliation_results WHERE run_id = ?", [run_id])
-        con.register("_rc_rows", rows)
-        con.execute(f"INSERT INTO audit.reconciliation_results ({cols}) SELECT {casts} FROM _rc_rows")
-        con.unregister("_rc_rows")
+        con.execute(f"INSERT INTO audit.reconciliation_results ({cols}) SELECT {select} FROM {computed.table} c "
+                    "LEFT JOIN _rc_failed f USING (row_id) ORDER BY c.row_id", [run_id])
+        for name, msg in computed.errors.items():
+            con.execute("INSERT INTO audit.reconciliation_results (run_id, rule_id, severity, subject, left_label, "
+                        "status) VALUES (?, ?, ?, '(rule could not run)', ?, 'not_run')",
+                        [run_id, name, sev.get(name, "error"), msg[:2000]])
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")
         raise
+    con.execute("DROP TABLE IF EXISTS _rc_failed")
 
 
 def run_reconciliation(con: duckdb.DuckDBPyConnection, run_id: str, reports_dir: Path,
                        only: set[str] | None = None, gx_context=None) -> ReconciliationSummary:
-    """Compute every rule (or the rule files named in ``only``), let GX decide, write the audit rows."""
+    """Compute every rule (or the rule files named in ``only``), let GX decide, write the audit rows. The rows
+    stay in DuckDB throughout; Python holds the narrow GX frame and the failed rows only."""
     from .gx import validate
 
     reports_dir = Path(reports_dir)
     rules, computed = compute_checks(con, only)
-    outcome = validate(computed.frame, rules, run_id, reports_dir, ctx=gx_context)
-    rows = _results_frame(run_id, computed, outcome.failed_row_ids, rules)
-    _write(con, run_id, rows)
+    outcome = validate(computed, rules, run_id, reports_dir, ctx=gx_context)
+    _write(con, run_id, computed, outcome.failed_row_ids, rules)
+    con.execute(f"DROP TABLE IF EXISTS {computed.table}")
 
     s = ReconciliationSummary(run_id=run_id, rules_run=[r.name for r in rules if r.name not in computed.errors],
                               rule_errors=dict(computed.errors),
                               data_docs=str(outcome.docs_index) if outcome.docs_index else None)
-    for r in rows.itertuples(index=False):
-        b = s.by_rule.setdefault(r.rule_id, {"passed": 0, "failed": 0, "not_applicable": 0, "not_run": 0})
-        b[r.status] = b.get(r.status, 0) + 1
-        if r.status == "not_applicable":
-            s.not_applicable += 1
-        elif r.status in ("passed", "failed"):
-            s.checked += 1
-            ok = r.status == "passed"
-            s.passed += ok
-            s.failed += not ok
-            key = ("passed_" if ok else "failed_") + ("warn" if r.severity == "warn" else "error")
-            setattr(s, key, getattr(s, key) + 1)
-    failed = rows[rows["status"] == "failed"]
-    s.failed_rows = json.loads(failed.drop(columns=["run_id"]).to_json(orient="records", force_ascii=False))
+    counts = con.execute("SELECT rule_id, severity, status, count(*) FROM audit.reconciliation_results "
+                         "WHERE run_id = ? GROUP BY ALL ORDER BY ALL", [run_id]).fetchall()
+    for rule_id, severity, status, n in counts:
+        b = s.by_rule.setdefault(rule_id, {"passed": 0, "failed": 0, "not_applicable": 0, "not_run": 0})
+        b[status] = b.get(status, 0) + n
+        if status == "not_applicable":
+            s.not_applicable += n
+        elif status in ("passed", "failed"):
+            s.checked += n
+            ok = status == "passed"
+            s.passed += n if ok else 0
+            s.failed += 0 if ok else n
+            key = ("passed_" if ok else "failed_") + ("warn" if severity == "warn" else "error")
+            setattr(s, key, getattr(s, key) + n)
+    failed = con.execute(f"SELECT {', '.join(c for c in AUDIT_COLUMNS + ['comparison'] if c != 'run_id')} "
+                         "FROM audit.reconciliation_results WHERE run_id = ? AND status = 'failed' "
+                         "ORDER BY department_name, fiscal_year, rule_id, subject", [run_id]).df()
+    s.failed_rows = json.loads(failed.to_json(orient="records", force_ascii=False))
     return s

@@ -1,4 +1,5 @@
-"""Computing the reconciliation checks: the rule files under ``expectations/checks/`` run in DuckDB, one frame.
+"""Computing the reconciliation checks: the rule files under ``expectations/checks/`` run in DuckDB, into one TEMP
+table (the rows stay in DuckDB: memory does not grow with the landing).
 
 Every rule file ``R<nn>.sql`` is one SELECT returning rows of :data:`CHECK_COLUMNS` (see ``_prelude.sql`` for the
 shared helpers and the tolerance policy). A row whose left or right side is missing is *not applicable*. This module
@@ -65,10 +66,25 @@ class Rule:
     severity: str      # error | warn (from the first line "-- Rnn (warn): …")
 
 
+TABLE = "_rc_checks"   # TEMP table on the connection: CHECK_COLUMNS + excess + rule_file + row_id
+_TABLE_COLUMNS = (f"rule_id VARCHAR, severity VARCHAR, department_name VARCHAR, fiscal_year INTEGER, subject VARCHAR, "
+                  f"left_label VARCHAR, left_yuan {NUM}, right_label VARCHAR, right_yuan {NUM}, diff_yuan {NUM}, "
+                  f"tolerance_yuan {NUM}, source_cells VARCHAR, comparison VARCHAR, excess DOUBLE, rule_file VARCHAR, "
+                  "row_id BIGINT")
+
+
 @dataclass
 class ComputedChecks:
-    frame: pd.DataFrame                                     # CHECK_COLUMNS + excess + rule_file
+    """The computed rows live in the TEMP table :data:`TABLE` on ``con`` (never all in Python: a province has
+    hundreds of thousands of them). ``frame`` fetches them all as a DataFrame, for small uses and tests."""
+    con: duckdb.DuckDBPyConnection
+    rows: int = 0
     errors: dict[str, str] = field(default_factory=dict)    # rule file → why it could not run
+    table: str = TABLE
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        return self.con.execute(f"SELECT * FROM {self.table} ORDER BY row_id").df()
 
 
 def split_sql(text: str) -> list[str]:
@@ -108,21 +124,28 @@ def prepare(con: duckdb.DuckDBPyConnection, checks_dir: Path = CHECKS_DIR) -> di
 
 
 def compute(con: duckdb.DuckDBPyConnection, rules: list[Rule], checks_dir: Path = CHECKS_DIR) -> ComputedChecks:
+    """Run every rule into the TEMP table :data:`TABLE` (row_id numbers the rows in rule order)."""
     prelude_errors = prepare(con, checks_dir)
-    frames, errors = [], {}
+    con.execute(f"DROP TABLE IF EXISTS {TABLE}")
+    con.execute(f"CREATE TEMP TABLE {TABLE} ({_TABLE_COLUMNS})")
+    errors: dict[str, str] = {}
+    n = 0
+    cols = ", ".join(CHECK_COLUMNS + ["excess"])
     for rule in rules:
         try:
-            df = con.execute(_WRAP.replace("{body}", rule.sql)).df()
+            con.execute(f"INSERT INTO {TABLE} SELECT {cols}, ? AS rule_file, ? + row_number() OVER (ORDER BY department_name, fiscal_year, rule_id, subject, source_cells) - 1 AS row_id "
+                        f"FROM ({_WRAP.replace('{body}', rule.sql)}) AS r", [rule.name, n])
         except duckdb.Error as exc:
             msg = f"{type(exc).__name__}: {exc}".strip()
             if prelude_errors:
                 msg += " (prelude: " + "; ".join(f"{k} → {v}" for k, v in prelude_errors.items()) + ")"
             errors[rule.name] = msg
             continue
-        df["rule_file"] = rule.name
-        frames.append(df)
-    cols = CHECK_COLUMNS + ["excess", "rule_file"]
-    frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=cols)
-    frame = frame[cols].reset_index(drop=True)
-    frame["row_id"] = range(len(frame))
-    return ComputedChecks(frame=frame, errors=errors)
+        n = con.execute(f"SELECT count(*) FROM {TABLE}").fetchone()[0]
+    return ComputedChecks(con=con, rows=n, errors=errors)
+
+
+def gx_frame_sql(table: str = TABLE) -> str:
+    """The frame Great Expectations validates, narrow: row_id, rule_file, excess. Rows no rule applies to (excess
+    NULL: a side missing) are left out, as GX would ignore them."""
+    return f"SELECT row_id, rule_file, excess FROM {table} WHERE excess IS NOT NULL ORDER BY row_id"

@@ -4,14 +4,16 @@ GX Core 1.x cannot validate DuckDB through SQL here (stack notes), so the checks
 (:mod:`ingest.reconcile.checks`) and the resulting frame is validated by a *file* data context committed under
 ``expectations/gx/``: a pandas data source, one dataframe asset with a whole-dataframe batch definition, one
 expectation suite per severity (``reconciliation_error``, ``reconciliation_warn``) holding one
-``ExpectColumnValuesToBeBetween(column="excess_<rule>", max_value=0)`` per rule file of that severity (GX severity
+``ExpectColumnValuesToBeBetween(column="excess", max_value=0, row_condition=Column("rule_file") == "<rule>")``
+per rule file of that severity (GX severity
 critical / warning), one validation definition per suite and one checkpoint (``reconciliation``) with an
 ``UpdateDataDocsAction``. (Per severity rather than per rule: UpdateDataDocsAction re-renders the site once per
 validation result, ≈ 2 s each, so 18 suites would cost ≈ 40 s a run; two cost ≈ 4 s.)
 
-The frame gets one ``excess_<rule>`` column per rule: the row's excess (|diff| − tolerance, see checks.py) on that
-rule's applicable rows and NULL elsewhere (GX ignores NULLs), so one checkpoint run validates every rule on one
-batch. ``unexpected_index_list`` (result format COMPLETE, keyed by ``row_id``) names the failing rows.
+The frame is narrow — ``row_id``, ``rule_file``, ``excess`` (|diff| − tolerance, see checks.py) of every applicable
+row, built in DuckDB — so its size is three numbers a row however many rules there are, and one checkpoint run
+validates every rule on one batch, each expectation on its rule's rows. ``unexpected_index_list`` (result format
+COMPLETE, keyed by ``row_id``) names the failing rows.
 
 Data docs and validation results go to the reports folder, not to the committed project: great_expectations.yml
 reads their directories from ``JIXIAO_GX_DATA_DOCS`` / ``JIXIAO_GX_VALIDATIONS``, set here while the context is
@@ -25,10 +27,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import pandas as pd
-
 from ..config import GX_ROOT
-from .checks import Rule
+from .checks import ComputedChecks, Rule, gx_frame_sql
 
 PREFIX = "reconciliation_"
 DATASOURCE = "reconciliation"
@@ -88,6 +88,7 @@ def _suite_for(severity: str, rules: list[Rule]):
     """One suite per severity; one expectation per rule file of that severity."""
     import great_expectations as gx
     import great_expectations.expectations as gxe
+    from great_expectations.expectations.row_conditions import Column
 
     exps = []
     for rule in rules:
@@ -95,7 +96,8 @@ def _suite_for(severity: str, rules: list[Rule]):
             continue
         summary = rule.description.splitlines()[0] if rule.description else rule.name
         exps.append(gxe.ExpectColumnValuesToBeBetween(
-            column=f"excess_{rule.name}", max_value=0, severity=SEVERITY[severity],
+            column="excess", max_value=0, severity=SEVERITY[severity],
+            row_condition=Column("rule_file") == rule.name,
             description=f"{summary} — every applicable row: excess (|diff| − tolerance for 'eq') ≤ 0",
             meta={"rule": rule.name, "severity": severity, "check_sql": f"expectations/checks/{rule.path.name}"},
         ))
@@ -104,8 +106,8 @@ def _suite_for(severity: str, rules: list[Rule]):
 
 
 def _suite_key(s) -> list:
-    return sorted((e.type, e.kwargs.get("column"), e.kwargs.get("max_value"), str(e.severity),
-                   str(e.description)) for e in (ex.configuration for ex in s.expectations))
+    return sorted((e.type, e.kwargs.get("column"), e.kwargs.get("max_value"), str(e.kwargs.get("row_condition")),
+                   str(e.severity), str(e.description)) for e in (ex.configuration for ex in s.expectations))
 
 
 def _delete(factory, name: str) -> None:
@@ -174,20 +176,13 @@ def ensure_objects(ctx, rules: list[Rule]):
     return cp
 
 
-def gx_frame(frame: pd.DataFrame, rules: list[Rule]) -> pd.DataFrame:
-    out = pd.DataFrame({"row_id": frame["row_id"].astype("int64")})
-    for rule in rules:
-        mask = frame["rule_file"] == rule.name
-        out[f"excess_{rule.name}"] = frame["excess"].where(mask).astype("float64")
-    return out
-
-
-def validate(frame: pd.DataFrame, rules: list[Rule], run_id: str, reports_dir: Path, ctx=None) -> GxOutcome:
+def validate(checks: ComputedChecks, rules: list[Rule], run_id: str, reports_dir: Path, ctx=None) -> GxOutcome:
+    """Validate computed checks (rows in DuckDB; only the GX frame — row_id and excess columns — comes to pandas)."""
     with _env(report_env(reports_dir)):
-        return _validate(frame, rules, run_id, ctx or open_context())
+        return _validate(checks, rules, run_id, ctx or open_context())
 
 
-def _validate(frame: pd.DataFrame, rules: list[Rule], run_id: str, ctx) -> GxOutcome:
+def _validate(checks: ComputedChecks, rules: list[Rule], run_id: str, ctx) -> GxOutcome:
     from great_expectations.core.run_identifier import RunIdentifier
 
     from .checks import load_rules
@@ -197,7 +192,8 @@ def _validate(frame: pd.DataFrame, rules: list[Rule], run_id: str, ctx) -> GxOut
     catalogue = {r.name: r for r in load_rules()}
     catalogue.update({r.name: r for r in rules})
     cp = ensure_objects(ctx, sorted(catalogue.values(), key=lambda r: r.name))
-    df = gx_frame(frame, sorted(catalogue.values(), key=lambda r: r.name))
+    df = checks.con.execute(gx_frame_sql(checks.table)).df()
+    df["rule_file"] = df["rule_file"].astype("category")
     res = cp.run(batch_parameters={"dataframe": df}, run_id=RunIdentifier(run_name=run_id))
     failed: set[int] = set()
     success: dict[str, bool] = {}
@@ -205,7 +201,7 @@ def _validate(frame: pd.DataFrame, rules: list[Rule], run_id: str, ctx) -> GxOut
     for vr in res.run_results.values():
         for er in vr.results:
             cfg = er.expectation_config
-            rule = (cfg.meta or {}).get("rule") or cfg.kwargs.get("column", "").removeprefix("excess_")
+            rule = (cfg.meta or {}).get("rule")
             if er.exception_info and er.exception_info.get("raised_exception"):
                 raise RuntimeError(f"GX could not evaluate {rule}: {er.exception_info.get('exception_message')}")
             r = er.result or {}

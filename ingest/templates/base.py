@@ -14,6 +14,8 @@ from ..numbers import compact, normalize_text, unit_in_text
 from ..readers import Sheet, cell_ref
 
 LABELS_DIR = Path(__file__).parent / "labels"
+# one encoder for every row's JSON cells (json.dumps with options builds a new encoder per call)
+_JSON = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
 
 _ORDINAL_PREFIX = re.compile(r"^(?:[一二三四五六七八九十]+[、.．]|[(（][一二三四五六七八九十\d]+[)）]|\d+[、.．]|其中[:：]?|其中-|减[:：]?|加[:：]?)+")
 _QUOTES = str.maketrans({"“": "", "”": "", '"': "", "‘": "", "’": "", "'": "", "「": "", "」": ""})
@@ -73,14 +75,16 @@ class SheetContext:
     findings: list[dict] = field(default_factory=list)
 
     def emit(self, table: str, r: int, c: int, table_kind: str, **values: object) -> dict:
-        row = dict(values)
-        row.setdefault("department_name", self.department_name)
-        row.setdefault("fiscal_year", self.fiscal_year)
+        row = values
+        if "department_name" not in row:
+            row["department_name"] = self.department_name
+        if "fiscal_year" not in row:
+            row["fiscal_year"] = self.fiscal_year
         row.update(source_file=self.source_file, source_sheet=self.sheet.name, source_cell=cell_ref(r, c),
                    file_sha256=self.file_sha256, table_kind=table_kind, row_number=r + 1)
         for k, v in row.items():   # replacing values (not keys) while iterating is fine
             if isinstance(v, dict):
-                row[k] = json.dumps(v, ensure_ascii=False, sort_keys=True)
+                row[k] = _JSON(v)
         self.rows.setdefault(table, []).append(row)
         return row
 
