@@ -66,17 +66,17 @@ class Roles:
                 self.patterns.append((mode, lab, role))
 
     def role(self, v: object) -> str | None:
-        k = hkey(v)
-        if not k:
+        if v.__class__ is not str:
             return None
         try:
-            return self._memo[k]
+            return self._memo[v]       # keyed by the cell text as written: labels repeat across sheets and files
         except KeyError:
             pass
-        out = self._role(k)
+        k = hkey(v)
+        out = self._role(k) if k else None
         if len(self._memo) > 1 << 16:  # bounded: memory stays flat however many files a run reads
             self._memo.clear()
-        self._memo[k] = out
+        self._memo[v] = out
         return out
 
     def _role(self, k: str) -> str | None:
@@ -356,10 +356,9 @@ def parse_indicators(sheet: Sheet, hdr: IndicatorHeader, bottom: int) -> Indicat
                 res.total_score = to_score(sheet.value(r, cols["score"]))
                 res.total_cells["total_score"] = cell_ref(r, cols["score"])
             break
-        if _is_stop_row(sheet, r) or (r > hdr.data_start and find_indicator_header(sheet, r, r) is not None
-                                       and _header_role_map(sheet, r)) or (r > hdr.data_start and
-                                                                           row_is_empty(sheet, r - 1) and
-                                                                           _is_title_row(sheet, r)):
+        if _is_stop_row(sheet, r) or (r > hdr.data_start and _header_role_map(sheet, r)
+                                       and find_indicator_header(sheet, r, r) is not None) or (
+                r > hdr.data_start and row_is_empty(sheet, r - 1) and _is_title_row(sheet, r)):
             break
         # levels: own value, else merged-from-above, else carried forward
         own: list[str | None] = []
@@ -481,13 +480,13 @@ def _project_anchors(sheet: Sheet) -> list[tuple[int, int, str, int]]:
     raw = tuple(labels("project_name"))
     nows = sheet.cache.get("nows_blob")
     if nows is None:  # every text cell without whitespace: a sheet naming no 项目名称 is rejected at once
-        nows = sheet.cache["nows_blob"] = re.sub(r"\s+", "", sheet.blob)
+        nows = sheet.cache["nows_blob"] = _WS.sub("", sheet.blob)
     if not any(lab in nows for lab in raw):
         return []
     out = []
     for r, row in enumerate(sheet.rows):
         for c, v in enumerate(row):
-            if not isinstance(v, str) or not v.strip() or not any(lab in re.sub(r"\s+", "", v) for lab in raw):
+            if v.__class__ is not str or not v or not _names_project(v, raw):
                 continue
             k = label_key(v)
             name = None
@@ -508,6 +507,16 @@ def _project_anchors(sheet: Sheet) -> list[tuple[int, int, str, int]]:
                 out.append((r, c, name, vc))
                 break
     return out
+
+
+_WS = re.compile(r"\s+")
+
+
+@lru_cache(maxsize=1 << 14)
+def _names_project(v: str, raw: tuple[str, ...]) -> bool:
+    """Some 项目名称 label occurs in the cell text (whitespace ignored)."""
+    nv = _WS.sub("", v)
+    return bool(nv) and any(lab in nv for lab in raw)
 
 
 @lru_cache(maxsize=None)
