@@ -13,6 +13,7 @@ import json
 import multiprocessing as mp
 import os
 import sys
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
@@ -331,6 +332,29 @@ def ingest_landing(con: duckdb.DuckDBPyConnection, landing: str | Path, run_id: 
             pending[f.sha256] = f.rel
             todo.append(f)
     by_rel = {f.rel: f for f in todo}
+    with _wal_checkpoints(con, WAL_CHECKPOINT):
+        _load_all(con, todo, by_rel, run_id, summary, progress, workers)
+    return summary
+
+
+# DuckDB checkpoints when the WAL passes checkpoint_threshold (16 MB by default): during a big ingest that is a
+# rewrite every few load transactions (≈ 0.4 s each, 40 % of the loading time for 10,000 files). A larger
+# threshold while loading checkpoints a few times instead; committed rows are in the WAL either way (crash-safe).
+WAL_CHECKPOINT = os.environ.get("JIXIAO_WAL_CHECKPOINT", "64MB")
+
+
+@contextmanager
+def _wal_checkpoints(con: duckdb.DuckDBPyConnection, threshold: str):
+    old = con.execute("SELECT current_setting('checkpoint_threshold')").fetchone()[0]
+    con.execute(f"SET checkpoint_threshold = '{threshold}'")
+    try:
+        yield
+    finally:
+        con.execute(f"SET checkpoint_threshold = '{old}'")
+
+
+def _load_all(con: duckdb.DuckDBPyConnection, todo: list[LandedFile], by_rel: dict[str, LandedFile], run_id: str,
+              summary: IngestSummary, progress: bool, workers: int | None) -> None:
     bar = None
     if progress and todo:
         from tqdm import tqdm
@@ -363,7 +387,6 @@ def ingest_landing(con: duckdb.DuckDBPyConnection, landing: str | Path, run_id: 
             bar.update(len(results))
     if bar:
         bar.close()
-    return summary
 
 
 def _reject(con, err: IngestError, run_id: str, summary: IngestSummary, files: dict[str, LandedFile]) -> None:
