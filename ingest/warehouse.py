@@ -27,8 +27,11 @@ def connect(warehouse: str | Path, wait_seconds: float = 0.0, read_only: bool = 
     announced = False
     while True:
         try:
-            return duckdb.connect(str(warehouse), read_only=read_only,
-                                  config={"memory_limit": duckdb_memory_limit()})
+            con = duckdb.connect(str(warehouse), read_only=read_only)
+            # a SET, not connect(config=…): DuckDB refuses a second in-process connection to the same file whose
+            # config differs (dbt-duckdb in-process, Cosmos tasks under `airflow dags test`)
+            con.execute(f"SET memory_limit = '{duckdb_memory_limit()}'")
+            return con
         except duckdb.IOException as exc:
             if "lock" not in str(exc).lower():
                 raise
