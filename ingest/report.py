@@ -190,35 +190,24 @@ class _Reader:
     def counts(self, rel: str, by: list[str], where: str = "", params: list | None = None,
                note_empty: bool = True, what: str = "") -> list[dict]:
         """Rows of ``rel`` counted by the ``by`` columns (missing columns count as NULL): dicts with ``n``."""
-        cols = self.columns(rel)
-        if cols is None:
-            self.notes.append(f"{rel} 不存在（尚未生成），相关内容无法显示。")
-            return []
-        have = set(cols)
-        keys = ", ".join(f'"{c}"' if c in have else f'NULL AS "{c}"' for c in by)
-        sql = f"SELECT {keys}, count(*) AS n FROM {rel}" + (f" WHERE {where}" if where else "") + \
-            f" GROUP BY {', '.join(str(i + 1) for i in range(len(by)))}"
-        try:
-            cur = self.con.execute(sql, params or [])
-            out = [dict(zip(by + ["n"], r)) for r in cur.fetchall()]
-        except duckdb.Error as exc:
-            self.notes.append(f"{rel} 无法读取：{exc}")
-            return []
-        if not out and note_empty:
-            self.notes.append(f"{rel} 没有{what}数据。")
-        return out
+        group = f" GROUP BY {', '.join(str(i + 1) for i in range(len(by)))}"
+        return self._select(rel, by, ", count(*) AS n", where, group, params, note_empty, what)
 
     def rows(self, rel: str, wanted: Iterable[str], where: str = "", params: list | None = None,
              note_empty: bool = True, what: str = "") -> list[dict]:
+        return self._select(rel, list(wanted), "", where, "", params, note_empty, what)
+
+    def _select(self, rel: str, wanted: list[str], extra: str, where: str, tail: str, params: list | None,
+                note_empty: bool, what: str) -> list[dict]:
+        """SELECT the ``wanted`` columns (NULL for those ``rel`` lacks) + ``extra`` … ``tail``; a missing, unreadable
+        or (with ``note_empty``) empty relation is noted for the page."""
         cols = self.columns(rel)
         if cols is None:
             self.notes.append(f"{rel} 不存在（尚未生成），相关内容无法显示。")
             return []
         have = set(cols)
         select = ", ".join(f'"{c}"' if c in have else f'NULL AS "{c}"' for c in wanted)
-        sql = f"SELECT {select} FROM {rel}"
-        if where:
-            sql += " WHERE " + where
+        sql = f"SELECT {select}{extra} FROM {rel}" + (f" WHERE {where}" if where else "") + tail
         try:
             cur = self.con.execute(sql, params or [])
             names = [d[0] for d in cur.description]

@@ -99,7 +99,7 @@ def _write(con: duckdb.DuckDBPyConnection, run_id: str, computed: ComputedChecks
               "ELSE 'failed' END")
     select = ", ".join(
         "CAST(? AS VARCHAR)" if k == "run_id" else
-        f"CASE WHEN c.excess IS NULL THEN NULL ELSE f.row_id IS NULL END" if k == "passed" else
+        "CASE WHEN c.excess IS NULL THEN NULL ELSE f.row_id IS NULL END" if k == "passed" else
         status if k == "status" else f"c.{k}"
         for k in AUDIT_COLUMNS + ["comparison"])
     con.execute("BEGIN TRANSACTION")

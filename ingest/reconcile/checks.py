@@ -67,7 +67,7 @@ class Rule:
 
 
 TABLE = "_rc_checks"   # TEMP table on the connection: CHECK_COLUMNS + excess + rule_file + row_id
-_TABLE_COLUMNS = (f"rule_id VARCHAR, severity VARCHAR, department_name VARCHAR, fiscal_year INTEGER, subject VARCHAR, "
+_TABLE_COLUMNS = ("rule_id VARCHAR, severity VARCHAR, department_name VARCHAR, fiscal_year INTEGER, subject VARCHAR, "
                   f"left_label VARCHAR, left_yuan {NUM}, right_label VARCHAR, right_yuan {NUM}, diff_yuan {NUM}, "
                   f"tolerance_yuan {NUM}, source_cells VARCHAR, comparison VARCHAR, excess DOUBLE, rule_file VARCHAR, "
                   "row_id BIGINT")
