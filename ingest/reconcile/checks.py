@@ -78,7 +78,6 @@ class ComputedChecks:
     """The computed rows live in the TEMP table :data:`TABLE` on ``con`` (never all in Python: a province has
     hundreds of thousands of them). ``frame`` fetches them all as a DataFrame, for small uses and tests."""
     con: duckdb.DuckDBPyConnection
-    rows: int = 0
     errors: dict[str, str] = field(default_factory=dict)    # rule file → why it could not run
     table: str = TABLE
 
@@ -141,8 +140,8 @@ def compute(con: duckdb.DuckDBPyConnection, rules: list[Rule], checks_dir: Path 
                 msg += " (prelude: " + "; ".join(f"{k} → {v}" for k, v in prelude_errors.items()) + ")"
             errors[rule.name] = msg
             continue
-        n = con.execute(f"SELECT count(*) FROM {TABLE}").fetchone()[0]
-    return ComputedChecks(con=con, rows=n, errors=errors)
+        n = con.execute(f"SELECT count(*) FROM {TABLE}").fetchone()[0]   # the next rule's row_id offset
+    return ComputedChecks(con=con, errors=errors)
 
 
 def gx_frame_sql(table: str = TABLE) -> str:

@@ -177,7 +177,8 @@ def ensure_objects(ctx, rules: list[Rule]):
 
 
 def validate(checks: ComputedChecks, rules: list[Rule], run_id: str, reports_dir: Path, ctx=None) -> GxOutcome:
-    """Validate computed checks (rows in DuckDB; only the GX frame — row_id and excess columns — comes to pandas)."""
+    """Validate computed checks (rows in DuckDB; only the narrow GX frame — row_id, rule_file, excess — comes to
+    pandas)."""
     with _env(report_env(reports_dir)):
         return _validate(checks, rules, run_id, ctx or open_context())
 
