@@ -58,6 +58,11 @@ class JobSummary:
             lines.append(f"  rules: {self.rules.get('checked', 0)} checked, {self.rules.get('passed', 0)} passed, "
                          f"{self.errors} failed (error), {self.warnings} failed (warn), "
                          f"{self.rules.get('not_applicable', 0)} not applicable")
+            sc = self.rules.get("scope") or {}
+            if sc.get("mode") == "scoped" and not self.reused_from:
+                lines.append(f"    recomputed for {sc['department_years']} department-years touched "
+                             f"({sc['rows_computed']} rows); {sc['rows_carried']} rows carried from run "
+                             f"{sc['base_run_id']}")
         lines.append(f"  warehouse: {self.paths.warehouse}")
         if self.report:
             lines.append(f"  report: {self.report}")
@@ -97,12 +102,15 @@ def step_dq_refresh(paths: Paths) -> None:
         raise JobFailed("dbt run (dq_status refresh) failed: " + "; ".join(res.failures[:10]))
 
 
-def step_reconcile(paths: Paths, run_id: str, wait_lock: float = 60.0) -> dict:
-    from .reconcile import run_reconciliation
+def step_reconcile(paths: Paths, run_id: str, wait_lock: float = 60.0, full: bool = False) -> dict:
+    """Reconcile; only the department-years touched since the last finished run unless ``full`` (or the scope
+    plan says everything: reconcile.scope)."""
+    from .reconcile import run_reconciliation, scope
     con = connect(paths.warehouse, wait_seconds=wait_lock)
     arm("reconcile")
     try:
-        s = run_reconciliation(con, run_id, paths.reports)
+        plan = None if full else scope.plan(con, run_id, code_fingerprint())
+        s = run_reconciliation(con, run_id, paths.reports, scope=plan)
     finally:
         con.close()
     return s.as_dict() if hasattr(s, "as_dict") else dict(s.__dict__)
@@ -110,9 +118,9 @@ def step_reconcile(paths: Paths, run_id: str, wait_lock: float = 60.0) -> dict:
 
 def _finish_run(con, run_id: str, summary: dict | None, fingerprint: str | None, results_run_id: str) -> None:
     con.execute("UPDATE audit.runs SET finished_at = ?, status = 'finished', summary = ?, fingerprint = ?, "
-                "results_run_id = ? WHERE run_id = ?",
+                "results_run_id = ?, code_fingerprint = ? WHERE run_id = ?",
                 [now(), json.dumps(summary or {}, ensure_ascii=False, default=str), fingerprint, results_run_id,
-                 run_id])
+                 code_fingerprint(), run_id])
 
 
 def step_report(paths: Paths, run_id: str, summary: dict | None = None, wait_lock: float = 60.0,
@@ -221,7 +229,7 @@ def run_job(landing=None, warehouse=None, reports=None, progress: bool = False, 
                 models, tests, warn = step_dbt(paths)
                 summary = JobSummary(run_id=run_id, paths=paths, ingest=ing, dbt_models=models, dbt_tests=tests,
                                      dbt_warnings=warn)
-                summary.rules = step_reconcile(paths, run_id, wait_lock)
+                summary.rules = step_reconcile(paths, run_id, wait_lock, full=backfill is not None)
                 step_dq_refresh(paths)
                 results_run_id = run_id
             summary.mart_rows = mart_counts(paths)

@@ -140,6 +140,8 @@ CREATE TABLE IF NOT EXISTS audit.runs (
     run_id VARCHAR, started_at TIMESTAMP, finished_at TIMESTAMP, status VARCHAR, summary VARCHAR,
     fingerprint VARCHAR, results_run_id VARCHAR
 );
+-- hash of the dbt project, rule files and GX suites the run's findings were made with (reconcile.scope)
+ALTER TABLE audit.runs ADD COLUMN IF NOT EXISTS code_fingerprint VARCHAR;
 """
 
 

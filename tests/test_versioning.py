@@ -11,6 +11,7 @@ import openpyxl
 import pytest
 
 from ingest.pipeline import run_job
+from ingest.reconcile import run_reconciliation
 from tests.warehouse_snapshot import mart_snapshot
 
 YIYANG = Path("2020") / "益阳市智慧城市和大数据中心" / "2020年度部门决算报表.xlsx"
@@ -69,6 +70,21 @@ def test_resubmission_supersedes_and_keeps_history(small_landing, tmp_path):
     cell, new_val = _correct_carryover(small_landing / YIYANG, 1.23)
     s = run_job(small_landing, wh, tmp_path / "r")
     assert s.ingest.loaded == 1 and s.ingest.superseded == 1
+    # reconciliation recomputed 益阳 2020 (and 2021, R16's next year) only, the rest carried: same rows as a full run
+    assert s.rules["scope"]["mode"] == "scoped" and s.rules["scope"]["department_years"] == 2
+    assert s.rules["scope"]["rows_carried"] > 0
+    con = duckdb.connect(str(wh))
+    try:
+        run_reconciliation(con, "full-check", tmp_path / "r")
+        cols = "rule_id, department_name, fiscal_year, subject, left_yuan, right_yuan, diff_yuan, status"
+        rows = [con.execute(f"SELECT {cols} FROM audit.reconciliation_results WHERE run_id = ? ORDER BY ALL",
+                            [r]).fetchall() for r in (s.run_id, "full-check")]
+        recomputed = con.execute("SELECT count(*) FROM audit.reconciliation_results WHERE run_id = ? "
+                                 "AND checked_at > (SELECT max(checked_at) FROM audit.reconciliation_results "
+                                 "WHERE run_id = ?)", [s.run_id, s.rules["scope"]["base_run_id"]]).fetchone()[0]
+    finally:
+        con.close()
+    assert rows[0] == rows[1] and recomputed == s.rules["scope"]["rows_computed"] > 0
     rows = dict(_q(wh, "SELECT status, file_sha256 FROM audit.ingested_files WHERE path = ?", [YIYANG.as_posix()]))
     assert rows["superseded"] == old_sha and rows["loaded"] != old_sha
     link = _q(wh, "SELECT superseded_by FROM audit.ingested_files WHERE file_sha256 = ?", [old_sha])[0][0]

@@ -21,7 +21,8 @@ from pathlib import Path
 
 import duckdb
 
-from .checks import CHECKS_DIR, NUM, ComputedChecks, Rule, compute, load_rules
+from .checks import CHECKS_DIR, NUM, ComputedChecks, Rule, compute, dept_year_table, load_rules, same_dept_year
+from .scope import Scope
 
 AUDIT_COLUMNS = ["run_id", "rule_id", "severity", "department_name", "fiscal_year", "subject", "left_label",
                  "left_yuan", "right_label", "right_yuan", "diff_yuan", "tolerance_yuan", "passed", "source_cells",
@@ -50,7 +51,7 @@ CREATE TABLE IF NOT EXISTS audit.reconciliation_results (
 );
 """
 
-__all__ = ["run_reconciliation", "ReconciliationSummary", "compute_checks", "ensure_table"]
+__all__ = ["run_reconciliation", "ReconciliationSummary", "compute_checks", "ensure_table", "Scope"]
 
 
 @dataclass
@@ -69,6 +70,8 @@ class ReconciliationSummary:
     failed_rows: list[dict] = field(default_factory=list)
     by_rule: dict[str, dict[str, int]] = field(default_factory=dict)
     data_docs: str | None = None
+    # full, or scoped: {"base_run_id", "department_years" recomputed, "rows_computed", "rows_carried"}
+    scope: dict = field(default_factory=lambda: {"mode": "full"})
 
     def as_dict(self) -> dict:
         return json.loads(json.dumps(asdict(self), default=str))
@@ -80,15 +83,17 @@ def ensure_table(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def compute_checks(con: duckdb.DuckDBPyConnection, only: set[str] | None = None,
-                   checks_dir: Path = CHECKS_DIR) -> tuple[list[Rule], ComputedChecks]:
+                   checks_dir: Path = CHECKS_DIR, scope: Scope | None = None) -> tuple[list[Rule], ComputedChecks]:
     rules = load_rules(checks_dir, only)
-    return rules, compute(con, rules, checks_dir)
+    return rules, compute(con, rules, checks_dir, scope)
 
 
 def _write(con: duckdb.DuckDBPyConnection, run_id: str, computed: ComputedChecks, failed_ids: set[int],
-           rules: list[Rule]) -> None:
+           rules: list[Rule], scope: Scope | None = None) -> int:
     """Write this run's rows from the checks table, status from GX's failed row ids; rule files that could not
-    run as one ``not_run`` row each. One transaction; the same run_id again replaces that run's rows."""
+    run as one ``not_run`` row each. With a ``scope``, the base run's rows of every other department-year are
+    carried over (their checked_at kept). One transaction; the same run_id again replaces that run's rows.
+    Returns the number of rows carried over."""
     ensure_table(con)
     sev = {r.name: r.severity for r in rules}
     con.execute("CREATE OR REPLACE TEMP TABLE _rc_failed (row_id BIGINT)")
@@ -107,6 +112,18 @@ def _write(con: duckdb.DuckDBPyConnection, run_id: str, computed: ComputedChecks
         con.execute("DELETE FROM audit.reconciliation_results WHERE run_id = ?", [run_id])
         con.execute(f"INSERT INTO audit.reconciliation_results ({cols}) SELECT {select} FROM {computed.table} c "
                     "LEFT JOIN _rc_failed f USING (row_id) ORDER BY c.row_id", [run_id])
+        carried = 0
+        if scope is not None:
+            dept_year_table(con, "_rc_recomputed", scope.department_years)
+            names = [r.name for r in rules]
+            carry = ", ".join(AUDIT_COLUMNS[1:] + ["comparison", "checked_at"])
+            carried = con.execute(
+                f"INSERT INTO audit.reconciliation_results (run_id, {carry}) SELECT ?, {carry} "
+                "FROM audit.reconciliation_results r WHERE r.run_id = ? "
+                "AND list_contains(?, regexp_extract(r.rule_id, '^R[0-9]+')) "   # rule R07b comes from file R07
+                f"AND NOT EXISTS (SELECT 1 FROM _rc_recomputed k WHERE {same_dept_year('r', 'k')})",
+                [run_id, scope.base_run_id, names]).fetchone()[0]
+            con.execute("DROP TABLE _rc_recomputed")
         for name, msg in computed.errors.items():
             con.execute("INSERT INTO audit.reconciliation_results (run_id, rule_id, severity, subject, left_label, "
                         "status) VALUES (?, ?, ?, '(rule could not run)', ?, 'not_run')",
@@ -116,23 +133,31 @@ def _write(con: duckdb.DuckDBPyConnection, run_id: str, computed: ComputedChecks
         con.execute("ROLLBACK")
         raise
     con.execute("DROP TABLE IF EXISTS _rc_failed")
+    return carried
 
 
 def run_reconciliation(con: duckdb.DuckDBPyConnection, run_id: str, reports_dir: Path,
-                       only: set[str] | None = None, gx_context=None) -> ReconciliationSummary:
+                       only: set[str] | None = None, gx_context=None,
+                       scope: Scope | None = None) -> ReconciliationSummary:
     """Compute every rule (or the rule files named in ``only``), let GX decide, write the audit rows. The rows
-    stay in DuckDB throughout; Python holds the narrow GX frame and the failed rows only."""
+    stay in DuckDB throughout; Python holds the narrow GX frame and the failed rows only. ``scope``
+    (:func:`.scope.plan`): compute and validate only its department-years, carry the others' rows over."""
     from .gx import validate
 
     reports_dir = Path(reports_dir)
-    rules, computed = compute_checks(con, only)
+    rules, computed = compute_checks(con, only, scope=scope)
+    computed_rows = con.execute(f"SELECT count(*) FROM {computed.table}").fetchone()[0]
     outcome = validate(computed, rules, run_id, reports_dir, ctx=gx_context)
-    _write(con, run_id, computed, outcome.failed_row_ids, rules)
+    carried = _write(con, run_id, computed, outcome.failed_row_ids, rules, scope)
     con.execute(f"DROP TABLE IF EXISTS {computed.table}")
 
     s = ReconciliationSummary(run_id=run_id, rules_run=[r.name for r in rules if r.name not in computed.errors],
                               rule_errors=dict(computed.errors),
                               data_docs=str(outcome.docs_index) if outcome.docs_index else None)
+    if scope is not None:
+        s.scope = {"mode": "scoped", "base_run_id": scope.base_run_id,
+                   "department_years": len(scope.department_years), "rows_computed": computed_rows,
+                   "rows_carried": carried}
     counts = con.execute("SELECT rule_id, severity, status, count(*) FROM audit.reconciliation_results "
                          "WHERE run_id = ? GROUP BY ALL ORDER BY ALL", [run_id]).fetchall()
     for rule_id, severity, status, n in counts:

@@ -15,13 +15,18 @@ so a row passes exactly when ``excess ≤ 0``.
 from __future__ import annotations
 
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 import pandas as pd
 
 from ..config import GX_ROOT
+
+if TYPE_CHECKING:
+    from .scope import DeptYear, Scope
 
 CHECKS_DIR = GX_ROOT / "checks"
 PRELUDE = "_prelude.sql"
@@ -122,8 +127,23 @@ def prepare(con: duckdb.DuckDBPyConnection, checks_dir: Path = CHECKS_DIR) -> di
     return errors
 
 
-def compute(con: duckdb.DuckDBPyConnection, rules: list[Rule], checks_dir: Path = CHECKS_DIR) -> ComputedChecks:
-    """Run every rule into the TEMP table :data:`TABLE` (row_id numbers the rows in rule order)."""
+def compute(con: duckdb.DuckDBPyConnection, rules: list[Rule], checks_dir: Path = CHECKS_DIR,
+            scope: Scope | None = None) -> ComputedChecks:
+    """Run every rule into the TEMP table :data:`TABLE` (row_id numbers the rows in rule order). With a ``scope``
+    the same rule files run over copies of the marts holding only the department-years they read, and only the
+    rows of the department-years to recompute are kept (see :mod:`.scope`)."""
+    if scope is None:
+        return _compute(con, rules, checks_dir)
+    with scoped_marts(con, scope.read_department_years(),
+                      [r.sql for r in rules] + [(checks_dir / PRELUDE).read_text(encoding="utf-8")]):
+        computed = _compute(con, rules, checks_dir)
+    dept_year_table(con, "_rc_keep", scope.department_years)
+    con.execute(f"DELETE FROM {TABLE} c WHERE NOT EXISTS (SELECT 1 FROM _rc_keep k WHERE {same_dept_year('c', 'k')})")
+    con.execute("DROP TABLE _rc_keep")
+    return computed
+
+
+def _compute(con: duckdb.DuckDBPyConnection, rules: list[Rule], checks_dir: Path) -> ComputedChecks:
     prelude_errors = prepare(con, checks_dir)
     con.execute(f"DROP TABLE IF EXISTS {TABLE}")
     con.execute(f"CREATE TEMP TABLE {TABLE} ({_TABLE_COLUMNS})")
@@ -142,6 +162,46 @@ def compute(con: duckdb.DuckDBPyConnection, rules: list[Rule], checks_dir: Path 
             continue
         n = con.execute(f"SELECT count(*) FROM {TABLE}").fetchone()[0]   # the next rule's row_id offset
     return ComputedChecks(con=con, errors=errors)
+
+
+SCOPE_DB = "jixiao_rc_scope"   # in-memory database holding the scoped copies of the marts the rules read
+
+
+def same_dept_year(a: str, b: str) -> str:
+    return (f"{a}.department_name IS NOT DISTINCT FROM {b}.department_name "
+            f"AND {a}.fiscal_year IS NOT DISTINCT FROM {b}.fiscal_year")
+
+
+def dept_year_table(con: duckdb.DuckDBPyConnection, name: str, keys: frozenset[DeptYear]) -> None:
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {name} (department_name VARCHAR, fiscal_year INTEGER)")
+    if keys:
+        ks = sorted(keys, key=lambda k: (k[0] or "", k[1] or 0))
+        con.execute(f"INSERT INTO {name} SELECT unnest(?::VARCHAR[]), unnest(?::INTEGER[])",
+                    [[d for d, _ in ks], [y for _, y in ks]])
+
+
+@contextmanager
+def scoped_marts(con: duckdb.DuckDBPyConnection, keys: frozenset[DeptYear], sql_texts: list[str]):
+    """While inside, ``marts.<table>`` — every one the SQL texts name — resolves to a copy holding the rows of
+    ``keys`` only: an in-memory database is attached and made the default, so the rule files run unchanged."""
+    db = con.execute("SELECT current_database()").fetchone()[0]
+    tables = sorted(set(re.findall(r"\bmarts\.(\w+)", "\n".join(sql_texts))))
+    dept_year_table(con, "_rc_read", keys)
+    con.execute(f"ATTACH ':memory:' AS {SCOPE_DB}")
+    try:
+        con.execute(f"CREATE SCHEMA {SCOPE_DB}.marts")
+        for t in tables:
+            try:
+                con.execute(f'CREATE TABLE {SCOPE_DB}.marts.{t} AS SELECT m.* FROM "{db}".marts.{t} m '
+                            f"SEMI JOIN _rc_read k ON {same_dept_year('m', 'k')}")
+            except duckdb.Error:
+                pass   # a mart missing: the rules reading it fail and are reported, as in a full run
+        con.execute(f"USE {SCOPE_DB}")
+        yield
+    finally:
+        con.execute(f'USE "{db}"')
+        con.execute(f"DETACH {SCOPE_DB}")
+        con.execute("DROP TABLE IF EXISTS _rc_read")
 
 
 def gx_frame_sql(table: str = TABLE) -> str:
