@@ -50,7 +50,7 @@ def jixiao_nightly():
 
     @task
     def dq_refresh(p: dict, rules: dict) -> dict:
-        run_dq_refresh(p)
+        run_dq_refresh(p, rules)
         return rules
 
     @task(outlets=MART_ASSETS, trigger_rule="none_failed")

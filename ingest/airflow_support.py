@@ -112,12 +112,12 @@ def strict_mode() -> bool:
     return (_variable("jixiao_strict") or os.environ.get("JIXIAO_STRICT", "")).lower() in ("1", "true", "yes")
 
 
-def run_dq_refresh(p: dict) -> None:
+def run_dq_refresh(p: dict, rules: dict | None = None) -> bool:
     from .joblock import job_lock
     from .pipeline import step_dq_refresh
     paths = _paths(p)
     with job_lock(paths.warehouse, wait_seconds=600, owner="airflow dq refresh"):
-        step_dq_refresh(paths)
+        return step_dq_refresh(paths, rules)
 
 
 def run_report(p: dict, run_id: str, rules: dict) -> str:

@@ -95,11 +95,27 @@ def step_dbt(paths: Paths) -> tuple[int, int, list[str]]:
     return res.models, res.tests, res.failures
 
 
-def step_dq_refresh(paths: Paths) -> None:
-    """Rebuild the marts (no tests) so their dq_status reflects the reconciliation that just ran."""
+def step_dq_refresh(paths: Paths, rules: dict | None = None) -> bool:
+    """Rebuild the marts (no tests) so their dq_status reflects the reconciliation that just ran — unless that
+    reconciliation left every department-year's status as it was (``rules["dq_status_changed"]`` False: the marts
+    dbt just built already carry it). Returns whether it rebuilt."""
+    if rules is not None and rules.get("dq_status_changed") is False:
+        return False
     res = run_dbt(paths.warehouse, "run", ["--select", "int_dq_status+"])
     if not res.success:
         raise JobFailed("dbt run (dq_status refresh) failed: " + "; ".join(res.failures[:10]))
+    return True
+
+
+def dq_status_digest(con) -> str | None:
+    """A digest of every department-year's dq_status as intermediate.int_dq_status (a view over the latest
+    reconciliation) states it now; None when it cannot be read (dbt has not built it)."""
+    try:
+        return con.execute("SELECT coalesce(md5(string_agg(department_name || '|' || fiscal_year || '|' || dq_status "
+                           "|| '|' || errors || '|' || warnings || '|' || passed_checks, ',' ORDER BY department_name, "
+                           "fiscal_year)), '') FROM intermediate.int_dq_status").fetchone()[0]
+    except Exception:  # noqa: BLE001 — missing view or column: treat as changed
+        return None
 
 
 def step_reconcile(paths: Paths, run_id: str, wait_lock: float = 60.0, full: bool = False) -> dict:
@@ -110,10 +126,14 @@ def step_reconcile(paths: Paths, run_id: str, wait_lock: float = 60.0, full: boo
     arm("reconcile")
     try:
         plan = None if full else scope.plan(con, run_id, code_fingerprint())
+        before = dq_status_digest(con)
         s = run_reconciliation(con, run_id, paths.reports, scope=plan)
+        after = dq_status_digest(con)
     finally:
         con.close()
-    return s.as_dict() if hasattr(s, "as_dict") else dict(s.__dict__)
+    out = s.as_dict()
+    out["dq_status_changed"] = before is None or after is None or before != after
+    return out
 
 
 def _finish_run(con, run_id: str, summary: dict | None, fingerprint: str | None, results_run_id: str) -> None:
@@ -230,7 +250,7 @@ def run_job(landing=None, warehouse=None, reports=None, progress: bool = False, 
                 summary = JobSummary(run_id=run_id, paths=paths, ingest=ing, dbt_models=models, dbt_tests=tests,
                                      dbt_warnings=warn)
                 summary.rules = step_reconcile(paths, run_id, wait_lock, full=backfill is not None)
-                step_dq_refresh(paths)
+                step_dq_refresh(paths, summary.rules)
                 results_run_id = run_id
             summary.mart_rows = mart_counts(paths)
             summary.errors = int(summary.rules.get("failed_error", 0))

@@ -87,3 +87,74 @@ def test_an_empty_scope_carries_everything(two_year_marts):
     assert s.scope["rows_computed"] == 0 and s.scope["rows_carried"] == len(_rows(con, "full"))
     assert s.failed_error == con.execute("SELECT count(*) FROM audit.reconciliation_results WHERE run_id = 'full' "
                                          "AND status = 'failed' AND severity = 'error'").fetchone()[0] > 0
+
+
+@pytest.mark.parametrize("batch", [1, 2])
+def test_batches_of_department_years_give_the_rows_of_one_pass(two_year_marts, monkeypatch, batch):
+    """A big warehouse runs the rules batch by batch (bounded memory); the rows must be those of a single pass —
+    R16 of 益阳 2021 included, whose year before may sit in another batch."""
+    from ingest.reconcile import checks
+    con, reports = two_year_marts
+    con.execute("UPDATE marts.fct_line_items SET amount_yuan = amount_yuan + 10000 WHERE department_name = ? "
+                "AND fiscal_year = 2020 AND line_item_key = 'carryover_end'", [YIYANG])
+    one = run_reconciliation(con, "one-pass", reports)
+    keys = checks.all_department_years(con, [r.sql for r in checks.load_rules()])
+    assert len(keys) == 6 > batch
+    monkeypatch.setattr(checks, "BATCH_DEPT_YEARS", batch)
+    batched = run_reconciliation(con, "batched", reports)
+    assert _rows(con, "batched") == _rows(con, "one-pass")
+    assert ("R16", "failed") in {(r[0], r[13]) for r in _rows(con, "batched") if r[3] == 2021}
+    assert (batched.failed_error, batched.rule_errors) == (one.failed_error, {})
+
+
+# ---- plan(): which department-years a run recomputes, from the audit tables ------------------------------------
+
+def _audit(tmp_path) -> duckdb.DuckDBPyConnection:
+    """Run r1 (finished, code 'c1') checked 4 department-years; run r2 (running) loaded a new version of A 2020
+    that superseded r1's, and a first file of D 2021; a rejected file has no department-year."""
+    from ingest.warehouse import ensure_schema
+
+    con = duckdb.connect(str(tmp_path / "plan.duckdb"))
+    ensure_schema(con)
+    con.execute("INSERT INTO audit.runs (run_id, started_at, finished_at, status, results_run_id, code_fingerprint) "
+                "VALUES ('r1', TIMESTAMP '2026-01-01 01:00', TIMESTAMP '2026-01-01 01:10', 'finished', 'r1', 'c1'), "
+                "('r2', TIMESTAMP '2026-01-02 01:00', NULL, 'running', NULL, NULL)")
+    files = [("a20.xlsx", "s1", "superseded", "A", 2020, "s5", "r1"), ("b20.xlsx", "s2", "loaded", "B", 2020, None, "r1"),
+             ("c19.xlsx", "s3", "loaded", "C", 2019, None, "r1"), ("c20.xlsx", "s4", "loaded", "C", 2020, None, "r1"),
+             ("a20.xlsx", "s5", "loaded", "A", 2020, None, "r2"), ("d21.xlsx", "s6", "loaded", "D", 2021, None, "r2"),
+             ("bad.xlsx", "s7", "rejected", None, None, None, "r2")]
+    con.executemany("INSERT INTO audit.ingested_files (path, file_sha256, status, superseded_by, department_name, "
+                    "fiscal_year, run_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    [[p, s, st, by, d, y, r] for p, s, st, d, y, by, r in files])
+    for d, y in [("A", 2020), ("B", 2020), ("C", 2019), ("C", 2020)] * 2 + [("E", 2018)] * 2:
+        con.execute("INSERT INTO audit.reconciliation_results (run_id, rule_id, severity, department_name, "
+                    "fiscal_year, status) VALUES ('r1', 'R01', 'error', ?, ?, 'passed')", [d, y])
+    return con
+
+
+def test_plan_recomputes_touched_department_years_and_the_year_after(tmp_path):
+    from ingest.reconcile.checks import with_year_before
+    from ingest.reconcile.scope import plan
+    con = _audit(tmp_path)
+    sc = plan(con, "r2", "c1", max_share=0.5)
+    assert sc is not None and sc.base_run_id == "r1"
+    assert sc.department_years == {("A", 2020), ("A", 2021), ("D", 2021), ("D", 2022)}
+    assert with_year_before(sc.department_years) == sc.department_years | {("A", 2019), ("D", 2020)}
+
+
+@pytest.mark.parametrize("change, why", [
+    ("UPDATE audit.runs SET code_fingerprint = 'c0' WHERE run_id = 'r1'", "dbt project or rules changed"),
+    ("INSERT INTO audit.runs (run_id, started_at, status) VALUES ('r1b', TIMESTAMP '2026-01-01 12:00', 'running')",
+     "a run since did not finish"),
+    ("UPDATE audit.reconciliation_results SET status = 'not_run' WHERE department_name = 'E'",
+     "a rule could not run"),
+    ("DELETE FROM audit.reconciliation_results", "no results to carry"),
+    ("DELETE FROM audit.reconciliation_results WHERE department_name IN ('B', 'C', 'E')",
+     "most department-years touched"),
+])
+def test_plan_recomputes_everything_when_carrying_is_unsafe(tmp_path, change, why):
+    from ingest.reconcile.scope import plan
+    con = _audit(tmp_path)
+    assert plan(con, "r2", "c1", max_share=0.5) is not None
+    con.execute(change)
+    assert plan(con, "r2", "c1", max_share=0.5) is None, why

@@ -75,6 +75,10 @@ def test_resubmission_supersedes_and_keeps_history(small_landing, tmp_path):
     assert s.rules["scope"]["rows_carried"] > 0
     con = duckdb.connect(str(wh))
     try:
+        # the marts' dq_status is the latest reconciliation's, whether or not the dq refresh had to rebuild them
+        stale = con.execute("SELECT count(*) FROM marts.fct_line_items m LEFT JOIN intermediate.int_dq_status d "
+                            "USING (department_name, fiscal_year) WHERE m.dq_status IS DISTINCT FROM d.dq_status"
+                            ).fetchone()[0]
         run_reconciliation(con, "full-check", tmp_path / "r")
         cols = "rule_id, department_name, fiscal_year, subject, left_yuan, right_yuan, diff_yuan, status"
         rows = [con.execute(f"SELECT {cols} FROM audit.reconciliation_results WHERE run_id = ? ORDER BY ALL",
@@ -85,6 +89,7 @@ def test_resubmission_supersedes_and_keeps_history(small_landing, tmp_path):
     finally:
         con.close()
     assert rows[0] == rows[1] and recomputed == s.rules["scope"]["rows_computed"] > 0
+    assert stale == 0 and isinstance(s.rules["dq_status_changed"], bool)
     rows = dict(_q(wh, "SELECT status, file_sha256 FROM audit.ingested_files WHERE path = ?", [YIYANG.as_posix()]))
     assert rows["superseded"] == old_sha and rows["loaded"] != old_sha
     link = _q(wh, "SELECT superseded_by FROM audit.ingested_files WHERE file_sha256 = ?", [old_sha])[0][0]

@@ -14,6 +14,7 @@ so a row passes exactly when ``excess ≤ 0``.
 """
 from __future__ import annotations
 
+import os
 import re
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -127,28 +128,65 @@ def prepare(con: duckdb.DuckDBPyConnection, checks_dir: Path = CHECKS_DIR) -> di
     return errors
 
 
+# department-years per batch when the rules run over more: the marts are copied one batch at a time (with the year
+# before each, for R16), so the rules' joins and ordered aggregates work on a bounded slice — memory stays flat as
+# the landing grows (R08 over a 10,000-workbook warehouse at once does not fit DuckDB's 256MB buffer pool).
+BATCH_DEPT_YEARS = int(os.environ.get("JIXIAO_RECONCILE_BATCH", "500"))
+
+
+def with_year_before(keys: frozenset[DeptYear]) -> frozenset[DeptYear]:
+    """The department-years the rules read to compute ``keys``: those and the year before each (R16 compares a
+    year's 年初结转和结余 with the previous 年末)."""
+    return keys | {(d, y - 1) for d, y in keys if y is not None}
+
+
 def compute(con: duckdb.DuckDBPyConnection, rules: list[Rule], checks_dir: Path = CHECKS_DIR,
-            scope: Scope | None = None) -> ComputedChecks:
-    """Run every rule into the TEMP table :data:`TABLE` (row_id numbers the rows in rule order). With a ``scope``
-    the same rule files run over copies of the marts holding only the department-years they read, and only the
-    rows of the department-years to recompute are kept (see :mod:`.scope`)."""
+            scope: Scope | None = None, batch: int | None = None) -> ComputedChecks:
+    """Run every rule into the TEMP table :data:`TABLE` (row_id numbers the rows, unique, in rule order within a
+    batch). All department-years, or those of ``scope`` (:mod:`.scope`); more than ``batch`` of them run batch by
+    batch over copies of the marts holding just the department-years a batch reads, keeping the rows of the batch.
+    A rule that fails in any batch is reported and has no rows at all."""
+    batch = batch or BATCH_DEPT_YEARS
+    texts = [r.sql for r in rules] + [(checks_dir / PRELUDE).read_text(encoding="utf-8")]
     if scope is None:
-        return _compute(con, rules, checks_dir)
-    with scoped_marts(con, scope.read_department_years(),
-                      [r.sql for r in rules] + [(checks_dir / PRELUDE).read_text(encoding="utf-8")]):
-        computed = _compute(con, rules, checks_dir)
-    dept_year_table(con, "_rc_keep", scope.department_years)
-    con.execute(f"DELETE FROM {TABLE} c WHERE NOT EXISTS (SELECT 1 FROM _rc_keep k WHERE {same_dept_year('c', 'k')})")
-    con.execute("DROP TABLE _rc_keep")
-    return computed
+        keys = all_department_years(con, texts)
+        if len(keys) <= batch:   # small enough: straight over the marts
+            return _compute(con, rules, checks_dir)
+    else:
+        keys = scope.department_years
+    ordered = sorted(keys, key=lambda k: (k[0] or "", k[1] or 0))
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {TABLE} ({_TABLE_COLUMNS})")
+    errors: dict[str, str] = {}
+    n = 0
+    for i in range(0, len(ordered), batch):
+        part = frozenset(ordered[i:i + batch])
+        first = n
+        with scoped_marts(con, with_year_before(part), texts):
+            n, errs = _run_rules(con, rules, checks_dir, start=first)
+        for rule, msg in errs.items():
+            errors.setdefault(rule, msg)
+        dept_year_table(con, "_rc_keep", part)
+        con.execute(f"DELETE FROM {TABLE} c WHERE c.row_id >= ? AND NOT EXISTS "
+                    f"(SELECT 1 FROM _rc_keep k WHERE {same_dept_year('c', 'k')})", [first])
+    if errors:
+        con.execute(f"DELETE FROM {TABLE} WHERE list_contains(?, rule_file)", [sorted(errors)])
+    con.execute("DROP TABLE IF EXISTS _rc_keep")
+    return ComputedChecks(con=con, errors=errors)
 
 
 def _compute(con: duckdb.DuckDBPyConnection, rules: list[Rule], checks_dir: Path) -> ComputedChecks:
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {TABLE} ({_TABLE_COLUMNS})")
+    _, errors = _run_rules(con, rules, checks_dir, start=0)
+    return ComputedChecks(con=con, errors=errors)
+
+
+def _run_rules(con: duckdb.DuckDBPyConnection, rules: list[Rule], checks_dir: Path,
+               start: int) -> tuple[int, dict[str, str]]:
+    """The prelude, then each rule appended to :data:`TABLE` with row ids from ``start``; returns the next free
+    row id and {rule file: why it could not run}."""
     prelude_errors = prepare(con, checks_dir)
-    con.execute(f"DROP TABLE IF EXISTS {TABLE}")
-    con.execute(f"CREATE TEMP TABLE {TABLE} ({_TABLE_COLUMNS})")
     errors: dict[str, str] = {}
-    n = 0
+    n = start
     cols = ", ".join(CHECK_COLUMNS + ["excess"])
     for rule in rules:
         try:
@@ -160,8 +198,23 @@ def _compute(con: duckdb.DuckDBPyConnection, rules: list[Rule], checks_dir: Path
                 msg += " (prelude: " + "; ".join(f"{k} → {v}" for k, v in prelude_errors.items()) + ")"
             errors[rule.name] = msg
             continue
-        n = con.execute(f"SELECT count(*) FROM {TABLE}").fetchone()[0]   # the next rule's row_id offset
-    return ComputedChecks(con=con, errors=errors)
+        n = con.execute(f"SELECT coalesce(max(row_id) + 1, ?) FROM {TABLE}", [n]).fetchone()[0]  # next offset
+    return n, errors
+
+
+def all_department_years(con: duckdb.DuckDBPyConnection, sql_texts: list[str]) -> frozenset[DeptYear]:
+    """Every (department_name, fiscal_year) in the marts the SQL texts name (marts that cannot be read skipped)."""
+    keys: set[DeptYear] = set()
+    for t in _mart_tables(sql_texts):
+        try:
+            keys.update(con.execute(f"SELECT DISTINCT department_name, fiscal_year FROM marts.{t}").fetchall())
+        except duckdb.Error:
+            pass
+    return frozenset(keys)
+
+
+def _mart_tables(sql_texts: list[str]) -> list[str]:
+    return sorted(set(re.findall(r"\bmarts\.(\w+)", "\n".join(sql_texts))))
 
 
 SCOPE_DB = "jixiao_rc_scope"   # in-memory database holding the scoped copies of the marts the rules read
@@ -185,7 +238,7 @@ def scoped_marts(con: duckdb.DuckDBPyConnection, keys: frozenset[DeptYear], sql_
     """While inside, ``marts.<table>`` — every one the SQL texts name — resolves to a copy holding the rows of
     ``keys`` only: an in-memory database is attached and made the default, so the rule files run unchanged."""
     db = con.execute("SELECT current_database()").fetchone()[0]
-    tables = sorted(set(re.findall(r"\bmarts\.(\w+)", "\n".join(sql_texts))))
+    tables = _mart_tables(sql_texts)
     dept_year_table(con, "_rc_read", keys)
     con.execute(f"ATTACH ':memory:' AS {SCOPE_DB}")
     try:

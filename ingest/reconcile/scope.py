@@ -9,7 +9,8 @@ not the size of the landing.
 * touched (T): the department-years of files loaded since the run whose results are carried (by this run) and
   of the earlier versions they superseded;
 * recomputed (O): T and the year after each (R16's y + 1 compares with y);
-* read (I): O and the year before each (R16's y − 1) — the marts are filtered to I, the rows kept are O's.
+* read (I): O and the year before each (R16's y − 1; ``checks.with_year_before``) — the marts are filtered to I,
+  the rows kept are O's (in batches of department-years: ``checks.compute``).
 
 The rows are carried from the last finished run's results. A full recomputation instead when: no finished run, the
 code that shapes marts and findings changed since (dbt project, rule files, GX suites: ``pipeline.code_fingerprint``),
@@ -35,10 +36,6 @@ class Scope:
     """Recompute the rows of ``department_years`` (O); carry every other row over from ``base_run_id``."""
     base_run_id: str
     department_years: frozenset[DeptYear]
-
-    def read_department_years(self) -> frozenset[DeptYear]:
-        """I: the recomputed department-years and the year before each (R16)."""
-        return self.department_years | {(d, y - 1) for d, y in self.department_years if y is not None}
 
 
 def touched(con: duckdb.DuckDBPyConnection, since_run_id: str, run_id: str) -> set[DeptYear]:
@@ -80,7 +77,8 @@ def plan(con: duckdb.DuckDBPyConnection, run_id: str, code_fingerprint: str,
         "SELECT count(*), count(*) FILTER (WHERE status = 'not_run'), "
         "count(DISTINCT (department_name, fiscal_year)) FROM audit.reconciliation_results WHERE run_id = ?",
         [base_run]).fetchone()
-    if unfinished or not stats[0] or stats[1]:
+    recorded = con.execute("SELECT count(*) FROM audit.runs WHERE run_id = ?", [base_run]).fetchone()[0]
+    if unfinished or not recorded or not stats[0] or stats[1]:
         return None
     t = touched(con, base_run, run_id)
     out = frozenset(t | {(d, y + 1) for d, y in t if y is not None})
