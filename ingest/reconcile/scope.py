@@ -69,16 +69,17 @@ def plan(con: duckdb.DuckDBPyConnection, run_id: str, code_fingerprint: str,
     if not latest or latest[1] != code_fingerprint:
         return None
     base_run = latest[0]
+    started = con.execute("SELECT started_at FROM audit.runs WHERE run_id = ?", [base_run]).fetchone()
+    if started is None or started[0] is None:
+        return None
     # a run since then that did not finish (crashed; perhaps a backfill that forgot files): recompute everything
-    unfinished = con.execute(
-        "SELECT count(*) FROM audit.runs WHERE run_id <> ? AND status <> 'finished' "
-        "AND started_at > (SELECT started_at FROM audit.runs WHERE run_id = ?)", [run_id, base_run]).fetchone()[0]
+    unfinished = con.execute("SELECT count(*) FROM audit.runs WHERE run_id <> ? AND status <> 'finished' "
+                             "AND started_at > ?", [run_id, started[0]]).fetchone()[0]
     stats = con.execute(
         "SELECT count(*), count(*) FILTER (WHERE status = 'not_run'), "
         "count(DISTINCT (department_name, fiscal_year)) FROM audit.reconciliation_results WHERE run_id = ?",
         [base_run]).fetchone()
-    recorded = con.execute("SELECT count(*) FROM audit.runs WHERE run_id = ?", [base_run]).fetchone()[0]
-    if unfinished or not recorded or not stats[0] or stats[1]:
+    if unfinished or not stats[0] or stats[1]:
         return None
     t = touched(con, base_run, run_id)
     out = frozenset(t | {(d, y + 1) for d, y in t if y is not None})
