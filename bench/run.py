@@ -161,6 +161,32 @@ def _fps(r: dict) -> float:
     return (r.get("loaded", 0) + r.get("rejected", 0) + r.get("unchanged", 0)) / r["seconds"]
 
 
+PLANTED_RATE = 0.02   # per department-year: one planted discrepancy in ≈ 2 % of them
+
+
+def manifest_for(landing: Path) -> Path:
+    """Where the generator's manifest of a generated landing is kept (beside it, never inside)."""
+    return landing.parent / f"manifest_{landing.name}.json"
+
+
+def planted_found(wh: Path, manifest: Path) -> dict:
+    """How many of the manifest's planted discrepancies the last run's reconciliation reports as failed (same
+    rule, department and year)."""
+    import duckdb
+    planted = json.loads(manifest.read_text(encoding="utf-8")).get("planted", [])
+    con = duckdb.connect(str(wh), read_only=True)
+    try:
+        run = con.execute("SELECT results_run_id FROM audit.runs WHERE status = 'finished' "
+                          "ORDER BY finished_at DESC LIMIT 1").fetchone()[0]
+        failed = set(con.execute("SELECT regexp_extract(rule_id, '^R[0-9]+'), department_name, fiscal_year "
+                                 "FROM audit.reconciliation_results WHERE run_id = ? AND status = 'failed'",
+                                 [run]).fetchall())
+    finally:
+        con.close()
+    missing = [p["id"] for p in planted if (p["rule"], p["department"], int(p["fiscal_year"])) not in failed]
+    return {"listed": len(planted), "found": len(planted) - len(missing), "missing": missing[:20]}
+
+
 def bench(landing: Path, label: str, baseline_files: int = 200, workers: int = 2, profile: bool = True,
           one_worker: bool = True, steps: set[str] | None = None) -> dict:
     work = OUT / f"work_{label}"
@@ -186,6 +212,9 @@ def bench(landing: Path, label: str, baseline_files: int = 200, workers: int = 2
     wh, rep = str(work / "run.duckdb"), str(work / "reports")
     say("full jixiao run")
     res["full_run"] = _child(RUN, str(landing), wh, rep)
+    if manifest_for(landing).exists():
+        res["planted"] = planted_found(Path(wh), manifest_for(landing))
+        say(f"planted discrepancies found: {res['planted']['found']} of {res['planted']['listed']}")
     say("no-op rerun")
     res["noop_run"] = _child(RUN, str(landing), wh, rep)
     # the same warehouse file, as on a real night (a copy elsewhere changes dbt's profile: a full re-parse);
@@ -232,6 +261,8 @@ def bench(landing: Path, label: str, baseline_files: int = 200, workers: int = 2
         "peak_rss_full_run_mib": res["full_run"]["peak_rss_mib"],
         "peak_rss_noop_run_mib": res["noop_run"]["peak_rss_mib"],
     }
+    if "planted" in res:
+        summ["planted_found"] = f"{res['planted']['found']} of {res['planted']['listed']}"
     res["summary"] = summ
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / f"bench_{label}.json").write_text(json.dumps(res, ensure_ascii=False, indent=1, default=str))
@@ -286,7 +317,8 @@ def main(argv: list[str] | None = None) -> int:
         if not landing.exists():
             t0 = time.perf_counter()
             generate_landing(landing, departments=a.departments, years=tuple(range(2023 - a.years, 2023)),
-                             variation=True, bad_files=max(1, a.departments // 50), xls_share=0.05)
+                             variation=True, bad_files=max(1, a.departments // 50), xls_share=0.05,
+                             planted_discrepancy_rate=PLANTED_RATE, manifest_path=manifest_for(landing))
             print(f"generated {landing} in {time.perf_counter() - t0:.1f} s", flush=True)
         runs.append((landing, landing.name))
     for landing, label in runs:

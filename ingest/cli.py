@@ -37,6 +37,9 @@ def main(argv: list[str] | None = None) -> int:
     gen.add_argument("--variation", action="store_true")
     gen.add_argument("--bad-files", type=int, default=0)
     gen.add_argument("--xls-share", type=float, default=0.0)
+    gen.add_argument("--planted-rate", type=float, default=0.0,
+                     help="per department-year probability of one planted discrepancy (listed in the manifest)")
+    gen.add_argument("--manifest", help="write the manifest (files, planted discrepancies) here, outside --out")
 
     demo = sub.add_parser("demo-landing", help="write the bundled demo submissions")
     demo.add_argument("--out")
@@ -83,7 +86,8 @@ def main(argv: list[str] | None = None) -> int:
         from .generate import generate_landing
         years = tuple(range(2023 - args.years, 2023))
         m = generate_landing(args.out, departments=args.departments, years=years, seed=args.seed,
-                             variation=args.variation, bad_files=args.bad_files, xls_share=args.xls_share)
+                             variation=args.variation, bad_files=args.bad_files, xls_share=args.xls_share,
+                             planted_discrepancy_rate=args.planted_rate, manifest_path=args.manifest)
         print(f"wrote {len(m.get('files', []))} files to {args.out}")
         return 0
     if args.cmd == "demo-landing":

@@ -89,6 +89,21 @@ def test_province_options_are_deterministic(tmp_path):
         CalamineWorkbook.from_path(str(tmp_path / "a" / truncated[0]["path"])).sheet_names
 
 
+def test_cli_generate_plants_discrepancies_and_writes_the_manifest(tmp_path):
+    import json
+
+    from ingest.cli import main
+    out, man = tmp_path / "landing", tmp_path / "manifest.json"
+    assert main(["generate", "--departments", "5", "--years", "2", "--out", str(out), "--seed", "7",
+                 "--planted-rate", "0.5", "--manifest", str(man)]) == 0
+    m = json.loads(man.read_text(encoding="utf-8"))
+    assert m["planted"] and m["options"]["planted_discrepancy_rate"] == 0.5
+    assert sorted(digest(out)) == sorted(f["path"] for f in m["files"])   # the manifest stays outside the landing
+    assert main(["generate", "--departments", "5", "--years", "2", "--out", str(tmp_path / "plain"),
+                 "--seed", "7", "--manifest", str(tmp_path / "plain.json")]) == 0
+    assert json.loads((tmp_path / "plain.json").read_text(encoding="utf-8"))["planted"] == []
+
+
 def test_openpyxl_engine_reads_the_same(tmp_path):
     generate_landing(tmp_path / "f", departments=1, years=(2022,), seed=3)
     generate_landing(tmp_path / "o", departments=1, years=(2022,), seed=3, engine="openpyxl")
