@@ -154,7 +154,7 @@ def compute(con: duckdb.DuckDBPyConnection, rules: list[Rule], checks_dir: Path 
             return _compute(con, rules, checks_dir)
     else:
         keys = scope.department_years
-    ordered = sorted(keys, key=lambda k: (k[0] or "", k[1] or 0))
+    ordered = _in_order(keys)
     con.execute(f"CREATE OR REPLACE TEMP TABLE {TABLE} ({_TABLE_COLUMNS})")
     errors: dict[str, str] = {}
     n = 0
@@ -225,10 +225,15 @@ def same_dept_year(a: str, b: str) -> str:
             f"AND {a}.fiscal_year IS NOT DISTINCT FROM {b}.fiscal_year")
 
 
+def _in_order(keys: frozenset[DeptYear]) -> list[DeptYear]:
+    """Department-years sorted (a missing name or year first)."""
+    return sorted(keys, key=lambda k: (k[0] or "", k[1] or 0))
+
+
 def dept_year_table(con: duckdb.DuckDBPyConnection, name: str, keys: frozenset[DeptYear]) -> None:
     con.execute(f"CREATE OR REPLACE TEMP TABLE {name} (department_name VARCHAR, fiscal_year INTEGER)")
     if keys:
-        ks = sorted(keys, key=lambda k: (k[0] or "", k[1] or 0))
+        ks = _in_order(keys)
         con.execute(f"INSERT INTO {name} SELECT unnest(?::VARCHAR[]), unnest(?::INTEGER[])",
                     [[d for d, _ in ks], [y for _, y in ks]])
 

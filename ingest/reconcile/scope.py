@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from datetime import datetime
 
 import duckdb
 
@@ -38,14 +39,13 @@ class Scope:
     department_years: frozenset[DeptYear]
 
 
-def touched(con: duckdb.DuckDBPyConnection, since_run_id: str, run_id: str) -> set[DeptYear]:
-    """T: department-years of files loaded by ``run_id`` or by any run started after ``since_run_id`` (the run
-    whose results are carried), and of the versions those files superseded."""
+def touched(con: duckdb.DuckDBPyConnection, since: datetime, run_id: str) -> set[DeptYear]:
+    """T: department-years of files loaded by ``run_id`` or by any run started after ``since`` (the start of the
+    run whose results are carried), and of the versions those files superseded."""
     rows = con.execute(
         """
         WITH later AS (
-            SELECT run_id FROM audit.runs
-            WHERE started_at > (SELECT started_at FROM audit.runs WHERE run_id = $since)
+            SELECT run_id FROM audit.runs WHERE started_at > $since
             UNION SELECT $run
         ),
         new_files AS (
@@ -56,7 +56,7 @@ def touched(con: duckdb.DuckDBPyConnection, since_run_id: str, run_id: str) -> s
         UNION
         SELECT department_name, fiscal_year FROM audit.ingested_files
         WHERE status = 'superseded' AND superseded_by IN (SELECT file_sha256 FROM new_files)
-        """, {"since": since_run_id, "run": run_id}).fetchall()
+        """, {"since": since, "run": run_id}).fetchall()
     return {(d, y) for d, y in rows}
 
 
@@ -81,7 +81,7 @@ def plan(con: duckdb.DuckDBPyConnection, run_id: str, code_fingerprint: str,
         [base_run]).fetchone()
     if unfinished or not stats[0] or stats[1]:
         return None
-    t = touched(con, base_run, run_id)
+    t = touched(con, started[0], run_id)
     out = frozenset(t | {(d, y + 1) for d, y in t if y is not None})
     if len(t) > max_share * max(stats[2], 1):
         return None
