@@ -22,9 +22,23 @@ _PAREN_UNIT_RE = re.compile(r"[（(]\s*(亿元|万元|千元|元)\s*[)）]")
 _NUM_RE = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 
 
+def fold(text: str, pairs: tuple[tuple[str, str], ...]) -> str:
+    """``text`` with each ``old`` of ``pairs`` replaced by its ``new`` (str.translate with a mapping costs ≈ 0.15 µs
+    per character; a few str.replace calls are ≈ 40 × cheaper)."""
+    for old, new in pairs:
+        if old in text:
+            text = text.replace(old, new)
+    return text
+
+
+def _nfkc(value: str) -> str:
+    # most cells are NFKC already: the quick check costs a tenth of normalising
+    return value if unicodedata.is_normalized("NFKC", value) else unicodedata.normalize("NFKC", value)
+
+
 @lru_cache(maxsize=1 << 16)
 def _normalize_str(value: str) -> str:
-    return unicodedata.normalize("NFKC", value).strip()
+    return _nfkc(value).strip()
 
 
 def normalize_text(value: object) -> str:
@@ -43,7 +57,12 @@ _WS = re.compile(r"\s+")
 
 @lru_cache(maxsize=1 << 16)
 def _compact_str(value: str) -> str:
-    return _WS.sub("", _normalize_str(value))
+    # str.split() splits on exactly the characters regex \s matches (str.isspace), ≈ 4 × faster than re.sub
+    return "".join(_nfkc(value).split())
+
+
+# compact() of a value known to be a str (no type test: for whole-sheet loops)
+compact_str = _compact_str
 
 
 def compact(value: object) -> str:

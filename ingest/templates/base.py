@@ -10,7 +10,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Iterable, Protocol
 
-from ..numbers import compact, normalize_text, unit_in_text
+from ..numbers import compact, fold, normalize_text, unit_in_text
 from ..readers import Sheet, cell_ref
 
 LABELS_DIR = Path(__file__).parent / "labels"
@@ -18,7 +18,9 @@ LABELS_DIR = Path(__file__).parent / "labels"
 _JSON = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
 
 _ORDINAL_PREFIX = re.compile(r"^(?:[一二三四五六七八九十]+[、.．]|[(（][一二三四五六七八九十\d]+[)）]|\d+[、.．]|其中[:：]?|其中-|减[:：]?|加[:：]?)+")
-_QUOTES = str.maketrans({"“": "", "”": "", '"': "", "‘": "", "’": "", "'": "", "「": "", "」": ""})
+# the characters an ordinal prefix can start with (the regex runs only on those texts)
+_ORDINAL_FIRST = frozenset("一二三四五六七八九十(（其减加")   # or a digit (str.isdecimal: what \d matches)
+_QUOTES = (("“", ""), ("”", ""), ('"', ""), ("‘", ""), ("’", ""), ("'", ""), ("「", ""), ("」", ""))
 
 
 def label_key(text: object) -> str:
@@ -35,8 +37,9 @@ def _label_key_str(text: str) -> str:
 
 
 def _label_key_uncached(text: object) -> str:
-    t = compact(text).translate(_QUOTES)
-    t = _ORDINAL_PREFIX.sub("", t)
+    t = fold(compact(text), _QUOTES)
+    if t and (t[0] in _ORDINAL_FIRST or t[0].isdecimal()):
+        t = _ORDINAL_PREFIX.sub("", t)
     return t.replace("（", "(").replace("）", ")")
 
 
@@ -83,7 +86,7 @@ class SheetContext:
         row.update(source_file=self.source_file, source_sheet=self.sheet.name, source_cell=cell_ref(r, c),
                    file_sha256=self.file_sha256, table_kind=table_kind, row_number=r + 1)
         for k, v in row.items():   # replacing values (not keys) while iterating is fine
-            if isinstance(v, dict):
+            if v.__class__ is dict:
                 row[k] = _JSON(v)
         self.rows.setdefault(table, []).append(row)
         return row

@@ -23,7 +23,7 @@ from functools import lru_cache
 from typing import Iterable
 
 from ..errors import BadValue
-from ..numbers import compact, is_null, normalize_text, parse_amount, to_decimal, unit_in_text
+from ..numbers import compact, fold, is_null, normalize_text, parse_amount, to_decimal, unit_in_text
 from ..readers import Sheet, cell_ref
 from .base import SheetContext, TableHit, label_key, line_item_synonyms, load_csv
 
@@ -34,8 +34,7 @@ _UNIT_SUFFIX = re.compile(r"\((?:亿元|万元|千元|元)\)$")
 _CODE_CELL = re.compile(r"^\[?(\d+)\]?\s*(.*)$")
 _NOTE_PREFIXES = ("注:", "说明:", "备注:")
 _IDENTITY_LINE = re.compile(r"(单位|名称|部门|日期|时间)\s*[:：]")
-_BLOB_FOLD = str.maketrans({"（": "(", "）": ")", "“": "", "”": "", '"': "", "‘": "", "’": ""})
-
+_BLOB_FOLD = (("（", "("), ("）", ")"), ("“", ""), ("”", ""), ('"', ""), ("‘", ""), ("’", ""))
 # ---------------------------------------------------------------------------------------------------------------
 # Vocabulary: every label map, loaded once from labels/*.csv
 # ---------------------------------------------------------------------------------------------------------------
@@ -220,7 +219,7 @@ def sheet_index(sheet: Sheet) -> SheetIndex:
     if _LAST_INDEX[0] is not sheet:
         # sheet.compact_blob: compact() of every text cell between NULs (computed once per sheet, not lru-cached:
         # whole-sheet strings must not pile up in the label memo)
-        _LAST_INDEX[0], _LAST_INDEX[1] = sheet, SheetIndex(sheet, sheet.compact_blob.translate(_BLOB_FOLD))
+        _LAST_INDEX[0], _LAST_INDEX[1] = sheet, SheetIndex(sheet, fold(sheet.compact_blob, _BLOB_FOLD))
     return _LAST_INDEX[1]
 
 

@@ -47,7 +47,8 @@ def hkey(v: object) -> str:
 @lru_cache(maxsize=1 << 16)
 def _hkey_str(v: str) -> str:
     k = label_key(v)
-    k = _PAREN.sub("", k)
+    if "(" in k:
+        k = _PAREN.sub("", k)
     return k.lstrip("-—–－~").rstrip(":")
 
 
@@ -87,6 +88,26 @@ class Roles:
                     (mode == "contains" and lab in k):
                 return role
         return None
+
+    def rows_with_roles(self, sheet: Sheet) -> frozenset[int]:
+        """Every row whose :meth:`row_map` (merged) can be non-empty: rows with a cell whose text has a role, and
+        every row of a merged range whose top-left text has one (a superset; memoised on the sheet). A row not in
+        it has an empty row map, found without building the row."""
+        key = ("role_rows", id(self))
+        out = sheet.cache.get(key)
+        if out is None:
+            role = self.role
+            rows = set()
+            for r, row in enumerate(sheet.rows):
+                for v in row:
+                    if v.__class__ is str and v and role(v):
+                        rows.add(r)
+                        break
+            for (r0, c0), (r1, _) in sheet.merged:
+                if r1 > r0 and role(sheet.value(r0, c0)):
+                    rows.update(range(r0, min(r1, sheet.height - 1) + 1))
+            out = sheet.cache[key] = frozenset(rows)
+        return out
 
     def row_map(self, sheet: Sheet, r: int, merged: bool = True) -> dict[int, str]:
         """column -> role of every cell of row ``r`` whose label has a role (merged cells read as their range's
@@ -234,7 +255,13 @@ class IndicatorHeader:
 
 def _header_role_map(sheet: Sheet, r: int) -> dict[int, str]:
     """column -> indicator-table role of row ``r`` (memoised per sheet: do not modify the result)."""
-    return column_roles("indicator").row_map(sheet, r)
+    roles = column_roles("indicator")
+    if r not in roles.rows_with_roles(sheet):
+        return _NO_ROLES
+    return roles.row_map(sheet, r)
+
+
+_NO_ROLES: dict[int, str] = {}
 
 
 def find_indicator_header(sheet: Sheet, top: int, bottom: int, claimed: list[TableHit] | None = None) -> IndicatorHeader | None:
@@ -566,10 +593,13 @@ def _field(row_role: str, col_role: str) -> str:
 
 def _funds_grid(sheet: Sheet, top: int, bottom: int, unit: str) -> Funds | None:
     croles, rroles = column_roles("funds_col"), column_roles("funds_row")
+    role_rows = croles.rows_with_roles(sheet)
     for r in range(top, bottom + 1):
+        if r not in role_rows:
+            continue
         m = {}
-        for c in range(sheet.width):
-            role = croles.role(cell(sheet, r, c))
+        for c, v in enumerate(sheet.filled_row(r)):   # cell(sheet, r, c) for every column
+            role = croles.role(v)
             if role and role not in m.values():
                 m[c] = role
         if len([x for x in m.values() if x in ("initial", "budget", "executed")]) < 2:
