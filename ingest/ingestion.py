@@ -42,6 +42,7 @@ class IngestSummary:
     superseded: int = 0
     rejected: int = 0
     skipped_known: int = 0           # same path and hash as before: nothing to do
+    reinstated: int = 0              # of ``loaded``: an earlier version put back at its path (A → B → A)
     rows: int = 0
     rejections: list[str] = field(default_factory=list)
 
@@ -51,7 +52,8 @@ class IngestSummary:
 
     def as_dict(self) -> dict:
         return dict(files=self.files, loaded=self.loaded, unchanged=self.unchanged, superseded=self.superseded,
-                    rejected=self.rejected, skipped_known=self.skipped_known, rows=self.rows)
+                    rejected=self.rejected, skipped_known=self.skipped_known, reinstated=self.reinstated,
+                    rows=self.rows)
 
 
 @dataclass
@@ -207,16 +209,47 @@ def packed_results(files: list[LandedFile], workers: int | None = None) -> Itera
         yield from pool.imap(_pack_chunk, chunks)
 
 
-def _known(con: duckdb.DuckDBPyConnection) -> tuple[set[tuple[str, str]], dict[str, str], dict[str, tuple]]:
+def _known(con: duckdb.DuckDBPyConnection) -> tuple[set[tuple[str, str]], set[tuple[str, str]], dict[str, str],
+                                                  dict[str, tuple]]:
+    """(path, sha) seen before; of those, superseded versions whose path's latest version is another one (landed
+    again, such a file is its path's current content once more: A → B → A); statuses by content; rejections."""
     rows = con.execute("SELECT path, file_sha256, status FROM audit.ingested_files").fetchall()
     seen = {(p, s) for p, s, _ in rows}
+    reverted = {(p, s) for p, s in con.execute(
+        "SELECT f.path, f.file_sha256 FROM audit.ingested_files f WHERE f.status = 'superseded' AND EXISTS ("
+        "SELECT 1 FROM audit.ingested_files g WHERE g.path = f.path AND g.file_sha256 <> f.file_sha256 "
+        "AND g.status IN ('loaded', 'superseded') AND g.loaded_at > f.loaded_at)").fetchall()}
     content = {}
     for p, s, st in rows:
         if st in ("loaded", "superseded", "unchanged"):
             content.setdefault(s, st)
     rej = {s: r for s, *r in con.execute(
         "SELECT file_sha256, reason_code, reason, sheet, cell FROM audit.rejected_files").fetchall()}
-    return seen, content, rej
+    return seen, reverted, content, rej
+
+
+def reinstate(con: duckdb.DuckDBPyConnection, f: LandedFile, run_id: str) -> int:
+    """Make the superseded version (f.rel, f.sha256), landed again at its path, the current one: it supersedes
+    whatever is loaded at that path or for its department, year and table kinds (as a new version would) and is
+    'loaded' again as of this run. Its rows are in raw already (history is per version), nothing is re-read.
+    Returns the number of versions it superseded."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        n = con.execute(
+            "UPDATE audit.ingested_files g SET status = 'superseded', superseded_by = f.file_sha256 "
+            "FROM audit.ingested_files f WHERE f.path = $path AND f.file_sha256 = $sha AND g.status = 'loaded' "
+            "AND NOT (g.path = f.path AND g.file_sha256 = f.file_sha256) AND (g.path = f.path OR ("
+            "g.department_name IS NOT DISTINCT FROM f.department_name AND g.fiscal_year IS NOT DISTINCT FROM "
+            "f.fiscal_year AND g.template_kinds = f.template_kinds))",
+            {"path": f.rel, "sha": f.sha256}).fetchone()[0]
+        con.execute("UPDATE audit.ingested_files SET status = 'loaded', superseded_by = NULL, loaded_at = $ts, "
+                    "run_id = $run WHERE path = $path AND file_sha256 = $sha",
+                    {"path": f.rel, "sha": f.sha256, "ts": now(), "run": run_id})
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+    return int(n)
 
 
 def load_chunk(con: duckdb.DuckDBPyConnection, packs: list[Packed], run_id: str,
@@ -312,12 +345,16 @@ def ingest_landing(con: duckdb.DuckDBPyConnection, landing: str | Path, run_id: 
     files = discover(landing)
     if only is not None:
         files = [f for f in files if f.rel in only]
-    seen, content, rejected = _known(con)
+    seen, reverted, content, rejected = _known(con)
     summary = IngestSummary(files=len(files))
     todo: list[LandedFile] = []
     pending: dict[str, str] = {}
     for f in files:
-        if (f.rel, f.sha256) in seen:
+        if (f.rel, f.sha256) in reverted:
+            summary.superseded += reinstate(con, f, run_id)
+            summary.loaded += 1
+            summary.reinstated += 1
+        elif (f.rel, f.sha256) in seen:
             summary.skipped_known += 1
         elif f.sha256 in content or f.sha256 in pending:  # renamed or duplicate copy of known content
             record_file(con, path=f.rel, sha=f.sha256, status="unchanged", kinds=[], rows=0, size=f.size,

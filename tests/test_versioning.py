@@ -107,6 +107,35 @@ def test_resubmission_supersedes_and_keeps_history(small_landing, tmp_path):
     assert hist[0][0] == Decimal("9935600.00")
 
 
+def test_earlier_version_landed_again_is_current_again(small_landing, tmp_path):
+    """A → B → A at one path: the department withdraws its correction. A is the current version again (B is
+    superseded by it) without being re-read; the marts show A's figures."""
+    wh = tmp_path / "wh.duckdb"
+    path = small_landing / YIYANG
+    original = tmp_path / "original.xlsx"
+    shutil.copy2(path, original)
+    run_job(small_landing, wh, tmp_path / "r")
+    _correct_carryover(path, 1.23)
+    run_job(small_landing, wh, tmp_path / "r")
+    shutil.copy2(original, path)
+    s = run_job(small_landing, wh, tmp_path / "r")
+    assert (s.ingest.loaded, s.ingest.reinstated, s.ingest.superseded, s.ingest.rows) == (1, 1, 1, 0)
+    assert s.rules["scope"]["mode"] == "scoped"
+    rows = _q(wh, "SELECT file_sha256, status, superseded_by, run_id FROM audit.ingested_files WHERE path = ? "
+                  "ORDER BY loaded_at", [YIYANG.as_posix()])
+    (sha_b, st_b, by_b, _), (sha_a, st_a, by_a, run_a) = rows
+    assert (st_a, by_a, run_a) == ("loaded", None, s.run_id) and (st_b, by_b) == ("superseded", sha_a)
+    current = _q(wh, """SELECT amount_yuan FROM marts.fct_line_items WHERE department_name = '益阳市智慧城市和大数据中心'
+                        AND line_item_key = 'carryover_begin' AND scope = 'all_funds'""")
+    assert current == [(Decimal("9935600.00"),)]
+    change = _q(wh, """SELECT old_value_yuan, new_value_yuan FROM marts.fct_submission_changes
+                       WHERE line_item_key = 'carryover_begin' AND department_name = '益阳市智慧城市和大数据中心'""")
+    assert change == [(Decimal("9935600.00") + Decimal("12300.00"), Decimal("9935600.00"))]
+    # a fourth night with the same landing changes nothing
+    again = run_job(small_landing, wh, tmp_path / "r")
+    assert (again.ingest.loaded, again.ingest.reinstated, again.ingest.skipped_known) == (0, 0, 3)
+
+
 def test_renamed_identical_file_is_unchanged(small_landing, tmp_path):
     wh = tmp_path / "wh.duckdb"
     run_job(small_landing, wh, tmp_path / "r")
