@@ -63,14 +63,12 @@ def arrow_table(table: str, rows: list[dict]) -> pa.Table:
     data = {}
     for name, typ in cols:
         if typ == "INTEGER":
-            data[name] = pa.array([None if v is None else int(v) for v in [r.get(name) for r in rows]],
-                                  type=pa.int64())
+            data[name] = pa.array([None if (v := r.get(name)) is None else int(v) for r in rows], type=pa.int64())
         elif typ == "BOOLEAN":
-            data[name] = pa.array([None if v is None else bool(v) for v in [r.get(name) for r in rows]],
-                                  type=pa.bool_())
+            data[name] = pa.array([None if (v := r.get(name)) is None else bool(v) for r in rows], type=pa.bool_())
         else:  # str as is (most values), everything else (Decimal, int …) as its exact str()
-            data[name] = pa.array([v if v is None or v.__class__ is str else str(v)
-                                   for v in [r.get(name) for r in rows]], type=pa.string())
+            data[name] = pa.array([v if (v := r.get(name)) is None or v.__class__ is str else str(v) for r in rows],
+                                  type=pa.string())
     return pa.table(data)
 
 

@@ -96,11 +96,11 @@ class Roles:
         key = ("role_rows", id(self))
         out = sheet.cache.get(key)
         if out is None:
-            role = self.role
+            role, memo = self.role, self._memo
             rows = set()
             for r, row in enumerate(sheet.rows):
                 for v in row:
-                    if v.__class__ is str and v and role(v):
+                    if v.__class__ is str and v and (memo[v] if v in memo else role(v)):
                         rows.add(r)
                         break
             for (r0, c0), (r1, _) in sheet.merged:
@@ -139,6 +139,8 @@ def labels(role: str, csv_name: str = "performance_labels.csv") -> tuple[str, ..
 
 def text(v: object) -> str | None:
     """A cell as text, as written (trimmed); numbers without a spurious '.0'; None when empty."""
+    if v.__class__ is str:
+        return v.strip() or None
     if v is None or (isinstance(v, str) and not v.strip()):
         return None
     if isinstance(v, bool):
@@ -230,7 +232,8 @@ def sheet_keys(sheet: Sheet) -> set[str]:
     """hkey of every text cell (memoised on the sheet; do not modify)."""
     out = sheet.cache.get("hkeys")
     if out is None:
-        out = sheet.cache["hkeys"] = {hkey(v) for row in sheet.rows for v in row if isinstance(v, str) and v.strip()}
+        hk = _hkey_str
+        out = sheet.cache["hkeys"] = {hk(v) for row in sheet.rows for v in row if isinstance(v, str) and v.strip()}
     return out
 
 
