@@ -151,6 +151,7 @@ class SheetIndex:
     blob: str
     _origins: dict[tuple[int, int], tuple[int, int]] | None = None
     _labels: dict[tuple[int, int], str] = field(default_factory=dict)
+    _row_labels: dict[int, tuple[tuple[int, str], ...]] = field(default_factory=dict)
 
     def has_any(self, needles: Iterable[str]) -> bool:
         return any(n and n in self.blob for n in needles)
@@ -205,10 +206,18 @@ class SheetIndex:
     def blank(self, r: int, left: int, right: int) -> bool:
         return all(is_null(self.sheet.value(r, c)) for c in range(left, right + 1))
 
-    def row_labels(self, r: int, left: int = 0, right: int | None = None) -> list[tuple[int, str]]:
-        row = self.sheet.rows[r] if 0 <= r < self.sheet.height else []
-        hi = len(row) - 1 if right is None else min(right, len(row) - 1)
-        return [(c, self.label(r, c)) for c in range(left, hi + 1) if isinstance(row[c], str) and row[c].strip()]
+    def row_labels(self, r: int, left: int = 0, right: int | None = None) -> tuple[tuple[int, str], ...]:
+        """(column, label) of every text cell of row ``r`` within columns left..right (memoised per row: the
+        recognisers ask for the same rows many times)."""
+        full = self._row_labels.get(r)
+        if full is None:
+            row = self.sheet.rows[r] if 0 <= r < self.sheet.height else []
+            full = self._row_labels[r] = tuple(
+                (c, self.label(r, c)) for c, v in enumerate(row) if isinstance(v, str) and v.strip())
+        if left <= 0 and right is None:
+            return full
+        hi = 1 << 30 if right is None else right
+        return tuple(x for x in full if left <= x[0] <= hi)
 
 
 _LAST_INDEX: list = [None, None]
