@@ -158,3 +158,22 @@ def test_plan_recomputes_everything_when_carrying_is_unsafe(tmp_path, change, wh
     assert plan(con, "r2", "c1", max_share=0.5) is not None
     con.execute(change)
     assert plan(con, "r2", "c1", max_share=0.5) is None, why
+
+
+def test_history_keeps_every_row_of_the_latest_runs_and_the_findings_of_older_ones(two_year_marts, monkeypatch):
+    import ingest.reconcile as rc
+    con, reports = two_year_marts
+    monkeypatch.setattr(rc, "KEEP_RUNS", 2)
+    for run in ("20260101T000000-a", "20260102T000000-b"):
+        assert run_reconciliation(con, run, reports).history_pruned == 0
+    first = _rows(con, "20260101T000000-a")
+    failed = [r for r in first if r[13] in ("failed", "not_run")]
+    assert failed and len(failed) < len(first)
+    third = run_reconciliation(con, "20260103T000000-c", reports)
+    # the oldest run keeps its findings only; the two latest keep everything
+    assert _rows(con, "20260101T000000-a") == failed
+    assert third.history_pruned == len(first) - len(failed)
+    assert _rows(con, "20260102T000000-b") == _rows(con, "20260103T000000-c") == first
+    monkeypatch.setattr(rc, "KEEP_RUNS", 0)   # 0: keep everything
+    assert run_reconciliation(con, "20260104T000000-d", reports).history_pruned == 0
+    assert len(_rows(con, "20260102T000000-b")) == len(first)

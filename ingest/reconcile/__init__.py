@@ -16,6 +16,7 @@ written to ``audit.reconciliation_results``.
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -51,6 +52,10 @@ CREATE TABLE IF NOT EXISTS audit.reconciliation_results (
 );
 """
 
+# runs whose every row stays in audit.reconciliation_results; older runs keep their failed / not_run rows only
+# (every finding stays on record; at 10,000 workbooks a night writes ≈ 700,000 rows, mostly passes). 0: keep all.
+KEEP_RUNS = int(os.environ.get("JIXIAO_RESULTS_KEEP_RUNS", "30"))
+
 __all__ = ["run_reconciliation", "ReconciliationSummary", "compute_checks", "ensure_table", "Scope"]
 
 
@@ -72,6 +77,7 @@ class ReconciliationSummary:
     data_docs: str | None = None
     # full, or scoped: {"base_run_id", "department_years" recomputed, "rows_computed", "rows_carried"}
     scope: dict = field(default_factory=lambda: {"mode": "full"})
+    history_pruned: int = 0          # passed / not-applicable rows of runs older than KEEP_RUNS deleted (prune_history)
 
     def as_dict(self) -> dict:
         return json.loads(json.dumps(asdict(self), default=str))
@@ -136,6 +142,20 @@ def _write(con: duckdb.DuckDBPyConnection, run_id: str, computed: ComputedChecks
     return carried
 
 
+def prune_history(con: duckdb.DuckDBPyConnection, keep_runs: int | None = None) -> int:
+    """Delete the passed and not-applicable rows of every run but the latest ``keep_runs`` (default
+    :data:`KEEP_RUNS`; "latest" as int_dq_status orders runs: last checked_at, then run_id). Failed and not_run rows
+    are kept for ever; the runs a scoped night carries from are always among the latest. Returns rows deleted."""
+    keep = KEEP_RUNS if keep_runs is None else keep_runs
+    if keep <= 0:
+        return 0
+    return int(con.execute(
+        "DELETE FROM audit.reconciliation_results WHERE status IN ('passed', 'not_applicable') "
+        "AND run_id NOT IN (SELECT run_id FROM (SELECT run_id, max(checked_at) AS last "
+        "FROM audit.reconciliation_results GROUP BY run_id) ORDER BY last DESC, run_id DESC LIMIT ?)",
+        [max(keep, 2)]).fetchone()[0])
+
+
 def run_reconciliation(con: duckdb.DuckDBPyConnection, run_id: str, reports_dir: Path,
                        only: set[str] | None = None, gx_context=None,
                        scope: Scope | None = None) -> ReconciliationSummary:
@@ -150,10 +170,12 @@ def run_reconciliation(con: duckdb.DuckDBPyConnection, run_id: str, reports_dir:
     outcome = validate(computed, rules, run_id, reports_dir, ctx=gx_context)
     carried = _write(con, run_id, computed, outcome.failed_row_ids, rules, scope)
     con.execute(f"DROP TABLE IF EXISTS {computed.table}")
+    pruned = prune_history(con)
 
     s = ReconciliationSummary(run_id=run_id, rules_run=[r.name for r in rules if r.name not in computed.errors],
                               rule_errors=dict(computed.errors),
                               data_docs=str(outcome.docs_index) if outcome.docs_index else None)
+    s.history_pruned = pruned
     if scope is not None:
         s.scope = {"mode": "scoped", "base_run_id": scope.base_run_id,
                    "department_years": len(scope.department_years), "rows_computed": computed_rows,
