@@ -91,6 +91,11 @@ def unit_in_text(text: object) -> str | None:
 
 def to_decimal(value: object) -> Decimal | None:
     """A plain number (no unit) as Decimal; None for null tokens; raises ValueError for non-numbers."""
+    cls = value.__class__
+    if cls is float:     # what calamine gives for most cells: no null/bool tests needed
+        return Decimal(repr(value))
+    if cls is int:
+        return Decimal(value)
     if is_null(value):
         return None
     if isinstance(value, bool):
