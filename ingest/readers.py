@@ -140,7 +140,6 @@ class Workbook:
     sheets: list[Sheet]
 
 
-_WS = re.compile(r"\s+")
 _TAG = {b"row": re.compile(rb"<row\b[^>]*>"), b"col": re.compile(rb"<col\b[^>]*>")}
 _ATTR = re.compile(rb'\b(r|min|max|hidden)="([^"]*)"')
 
