@@ -213,16 +213,18 @@ def _known(con: duckdb.DuckDBPyConnection) -> tuple[set[tuple[str, str]], set[tu
                                                   dict[str, tuple]]:
     """(path, sha) seen before; of those, superseded versions whose path's latest version is another one (landed
     again, such a file is its path's current content once more: A → B → A); statuses by content; rejections."""
-    rows = con.execute("SELECT path, file_sha256, status FROM audit.ingested_files").fetchall()
-    seen = {(p, s) for p, s, _ in rows}
-    reverted = {(p, s) for p, s in con.execute(
-        "SELECT f.path, f.file_sha256 FROM audit.ingested_files f WHERE f.status = 'superseded' AND EXISTS ("
-        "SELECT 1 FROM audit.ingested_files g WHERE g.path = f.path AND g.file_sha256 <> f.file_sha256 "
-        "AND g.status IN ('loaded', 'superseded') AND g.loaded_at > f.loaded_at)").fetchall()}
+    rows = con.execute("SELECT path, file_sha256, status, loaded_at FROM audit.ingested_files").fetchall()
+    seen = {(p, s) for p, s, _, _ in rows}
+    latest: dict[str, object] = {}     # path -> loaded_at of its latest loaded or superseded version
     content = {}
-    for p, s, st in rows:
+    for p, s, st, at in rows:
         if st in ("loaded", "superseded", "unchanged"):
             content.setdefault(s, st)
+        if st in ("loaded", "superseded") and at is not None and (p not in latest or at > latest[p]):
+            latest[p] = at
+    # one record per (path, sha): a later version at the path is another file
+    reverted = {(p, s) for p, s, st, at in rows
+                if st == "superseded" and at is not None and latest[p] > at}
     rej = {s: r for s, *r in con.execute(
         "SELECT file_sha256, reason_code, reason, sheet, cell FROM audit.rejected_files").fetchall()}
     return seen, reverted, content, rej

@@ -174,8 +174,8 @@ def run_reconciliation(con: duckdb.DuckDBPyConnection, run_id: str, reports_dir:
 
     s = ReconciliationSummary(run_id=run_id, rules_run=[r.name for r in rules if r.name not in computed.errors],
                               rule_errors=dict(computed.errors),
-                              data_docs=str(outcome.docs_index) if outcome.docs_index else None)
-    s.history_pruned = pruned
+                              data_docs=str(outcome.docs_index) if outcome.docs_index else None,
+                              history_pruned=pruned)
     if scope is not None:
         s.scope = {"mode": "scoped", "base_run_id": scope.base_run_id,
                    "department_years": len(scope.department_years), "rows_computed": computed_rows,

@@ -96,11 +96,11 @@ class Roles:
         key = ("role_rows", id(self))
         out = sheet.cache.get(key)
         if out is None:
-            role, memo = self.role, self._memo
+            role = self.role
             rows = set()
             for r, row in enumerate(sheet.rows):
                 for v in row:
-                    if v.__class__ is str and v and (memo[v] if v in memo else role(v)):
+                    if v.__class__ is str and v and role(v):
                         rows.add(r)
                         break
             for (r0, c0), (r1, _) in sheet.merged:
