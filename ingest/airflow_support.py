@@ -117,7 +117,7 @@ def run_dq_refresh(p: dict, rules: dict | None = None) -> bool:
     from .pipeline import step_dq_refresh
     paths = _paths(p)
     with job_lock(paths.warehouse, wait_seconds=600, owner="airflow dq refresh"):
-        return step_dq_refresh(paths, rules)
+        return step_dq_refresh(paths, rules, wait_lock=600)
 
 
 def run_report(p: dict, run_id: str, rules: dict) -> str:

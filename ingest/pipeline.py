@@ -95,12 +95,21 @@ def step_dbt(paths: Paths) -> tuple[int, int, list[str]]:
     return res.models, res.tests, res.failures
 
 
-def step_dq_refresh(paths: Paths, rules: dict | None = None) -> bool:
-    """Rebuild the marts (no tests) so their dq_status reflects the reconciliation that just ran — unless that
-    reconciliation left every department-year's status as it was (``rules["dq_status_changed"]`` False: the marts
-    dbt just built already carry it). Returns whether it rebuilt."""
+def step_dq_refresh(paths: Paths, rules: dict | None = None, wait_lock: float = 60.0) -> bool:
+    """Bring the marts' dq_status up to the reconciliation that just ran — unless that reconciliation left every
+    department-year's status as it was (``rules["dq_status_changed"]`` False: the marts dbt just built already
+    carry it). The rows are updated in place (warehouse.refresh_dq_status: what a rebuild of the marts would give,
+    at the cost of the changed rows); before the marts exist, dbt rebuilds them. Returns whether anything ran."""
     if rules is not None and rules.get("dq_status_changed") is False:
         return False
+    from .warehouse import refresh_dq_status
+    con = connect(paths.warehouse, wait_seconds=wait_lock)
+    try:
+        changed = refresh_dq_status(con)
+    finally:
+        con.close()
+    if changed is not None:
+        return True
     res = run_dbt(paths.warehouse, "run", ["--select", "int_dq_status+"])
     if not res.success:
         raise JobFailed("dbt run (dq_status refresh) failed: " + "; ".join(res.failures[:10]))
@@ -250,7 +259,7 @@ def run_job(landing=None, warehouse=None, reports=None, progress: bool = False, 
                 summary = JobSummary(run_id=run_id, paths=paths, ingest=ing, dbt_models=models, dbt_tests=tests,
                                      dbt_warnings=warn)
                 summary.rules = step_reconcile(paths, run_id, wait_lock, full=backfill is not None)
-                step_dq_refresh(paths, summary.rules)
+                step_dq_refresh(paths, summary.rules, wait_lock)
                 results_run_id = run_id
             summary.mart_rows = mart_counts(paths)
             summary.errors = int(summary.rules.get("failed_error", 0))

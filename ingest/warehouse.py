@@ -106,3 +106,40 @@ def record_rejection(con: duckdb.DuckDBPyConnection, *, path: str, sha: str, siz
     record_file(con, path=path, sha=sha, status="rejected", kinds=[], rows=0, size=size, run_id=run_id)
     con.execute("INSERT INTO audit.rejected_files VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 [path, sha, reason_code, reason, sheet, cell, now(), run_id])
+
+
+def refresh_dq_status(con: duckdb.DuckDBPyConnection) -> dict[str, int] | None:
+    """Set every mart row's dq_status to what intermediate.int_dq_status says now, in place and in one transaction:
+    the value rebuilding the marts would give them (each takes it by a left join on department_name, fiscal_year —
+    macro select_with_dq_status), at the cost of the rows whose status changed. Returns the rows changed per mart;
+    None when the marts or the view are not there yet (the caller rebuilds instead)."""
+    marts = [t for (t,) in con.execute(
+        "SELECT c.table_name FROM information_schema.columns c JOIN information_schema.tables t "
+        "ON t.table_schema = c.table_schema AND t.table_name = c.table_name AND t.table_catalog = c.table_catalog "
+        "WHERE c.table_schema = 'marts' AND c.column_name = 'dq_status' AND t.table_type = 'BASE TABLE' "
+        "AND c.table_catalog = current_database() ORDER BY 1").fetchall()]
+    has_view = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'intermediate' "
+                           "AND table_name = 'int_dq_status' AND table_catalog = current_database()").fetchone()[0]
+    if not marts or not has_view:
+        return None
+    changed: dict[str, int] = {}
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute("CREATE OR REPLACE TEMP TABLE _jixiao_dq AS SELECT department_name, fiscal_year, "
+                    "CAST(dq_status AS VARCHAR) AS dq_status FROM intermediate.int_dq_status")
+        for t in marts:
+            n = con.execute(
+                f"UPDATE marts.{t} AS m SET dq_status = d.dq_status FROM _jixiao_dq AS d "
+                "WHERE m.department_name = d.department_name AND m.fiscal_year = d.fiscal_year "
+                "AND m.dq_status IS DISTINCT FROM d.dq_status").fetchone()[0]
+            n += con.execute(
+                f"UPDATE marts.{t} AS m SET dq_status = NULL WHERE m.dq_status IS NOT NULL AND NOT EXISTS "
+                "(SELECT 1 FROM _jixiao_dq AS d WHERE d.department_name = m.department_name "
+                "AND d.fiscal_year = m.fiscal_year)").fetchone()[0]
+            changed[t] = n
+        con.execute("DROP TABLE _jixiao_dq")
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+    return changed

@@ -100,3 +100,49 @@ def test_bad_files_are_rejected_and_the_rest_loads(samples_landing, tmp_path):
     assert n_status == len(landed)
     with zipfile.ZipFile(dept / "2020年度部门决算报表.xlsx"):
         pass  # the pipeline never modifies landed files
+
+
+MARTS_WITH_DQ = ["fct_line_items", "fct_project_funds", "fct_indicator_results", "fct_facts", "fct_fund_rows",
+                 "fct_evaluation_scores"]
+
+
+def test_dq_refresh_in_place_equals_a_rebuild_of_the_marts(samples_job, tmp_path):
+    """A new reconciliation run marks one department-year 'error' and checks nothing else: updated in place, every
+    mart row's dq_status is what `dbt run --select int_dq_status+` gives on an identical copy (NULL for the others)."""
+    from ingest.config import resolve
+    from ingest.pipeline import step_dq_refresh
+    from ingest.dbt_runner import run_dbt
+    copies = []
+    for name in ("in_place", "rebuilt"):
+        wh = tmp_path / name / samples_job.paths.warehouse.name   # same file name: dbt's views name the catalog
+        wh.parent.mkdir()
+        shutil.copy2(samples_job.paths.warehouse, wh)
+        con = duckdb.connect(str(wh))
+        dept, year = con.execute("SELECT department_name, fiscal_year FROM marts.fct_line_items "
+                                 "ORDER BY ALL LIMIT 1").fetchone()
+        con.execute("INSERT INTO audit.reconciliation_results (run_id, rule_id, severity, department_name, "
+                    "fiscal_year, status, passed, checked_at) VALUES ('later', 'R1', 'error', ?, ?, 'failed', false, "
+                    "now()::timestamp + INTERVAL 1 DAY)", [dept, year])
+        con.close()
+        copies.append(wh)
+    assert step_dq_refresh(resolve(tmp_path / "l", copies[0], tmp_path / "r"), {"dq_status_changed": True})
+    assert run_dbt(copies[1], "run", ["--select", "int_dq_status+"], target_path=tmp_path / "t",
+                   log_path=tmp_path / "logs").success
+    con = duckdb.connect(str(copies[0]))
+    con.execute(f"ATTACH '{copies[1]}' AS rebuilt (READ_ONLY)")
+    try:
+        for t in MARTS_WITH_DQ:
+            cols = ", ".join(c for (c,) in con.execute(
+                "SELECT column_name FROM information_schema.columns WHERE table_schema = 'marts' AND table_name = ? "
+                "AND table_catalog = current_database() ORDER BY ordinal_position", [t]).fetchall())
+            diff = con.execute(f"SELECT count(*) FROM ((SELECT {cols} FROM marts.{t} EXCEPT ALL "
+                               f"SELECT {cols} FROM rebuilt.marts.{t}) UNION ALL (SELECT {cols} FROM "
+                               f"rebuilt.marts.{t} EXCEPT ALL SELECT {cols} FROM marts.{t}))").fetchone()[0]
+            assert diff == 0, t
+        statuses = dict(con.execute("SELECT coalesce(dq_status, 'null'), count(*) FROM marts.fct_line_items "
+                                    "GROUP BY 1").fetchall())
+        errors = con.execute("SELECT count(*) FROM marts.fct_line_items WHERE department_name = ? AND "
+                             "fiscal_year = ?", [dept, year]).fetchone()[0]
+    finally:
+        con.close()
+    assert statuses.get("error") == errors > 0 and set(statuses) == {"error", "null"}
