@@ -1,18 +1,18 @@
 -- Every (department, fiscal year) with current data: from the current rows of all fact tables and from the
--- current (loaded) files in audit.ingested_files.
+-- current (loaded) files in audit.ingested_files. Read from staging (the intermediate *__current models hold the
+-- same department, year and file per current row: their distinct rows, reshaped, none dropped) so only these three
+-- columns are scanned; a table, as dim_department and its tests read it.
+{{ config(materialized='table') }}
+
 with
 
 department_years as (
 
-    {% for m in ['int_line_items__current', 'int_project_funds__current', 'int_fund_rows__current',
-                 'int_indicators__current', 'int_evaluations__recomputed', 'int_facts__current',
-                 'int_sheet_findings__current'] %}
-    select department_name, fiscal_year, file_sha256 from {{ ref(m) }}
-    union all
+    {% for m in ['stg_raw__line_items', 'stg_raw__project_funds', 'stg_raw__fund_rows', 'stg_raw__indicators',
+                 'stg_raw__evaluations', 'stg_raw__facts', 'stg_raw__sheet_findings', 'stg_audit__ingested_files'] %}
+    select department_name, fiscal_year, file_sha256 from {{ ref(m) }} where is_current
+    {% if not loop.last %}union{% endif %}
     {% endfor %}
-    select department_name, fiscal_year, file_sha256
-    from {{ ref('stg_audit__ingested_files') }}
-    where is_current
 
 )
 
