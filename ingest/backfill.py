@@ -7,6 +7,7 @@ import duckdb
 
 from .landing import LandedFile
 from .schema import RAW_TABLES
+from .warehouse import transaction
 
 
 def _in_scope(rel: str, year: int | None, department: str | None) -> bool:
@@ -30,8 +31,7 @@ def reset_scope(con: duckdb.DuckDBPyConnection, files: list[LandedFile], year: i
              or ((year is None or y == year) and (department is None or d == department) and (d or y))}
     paths |= {f.rel for f in files if _in_scope(f.rel, year, department)}
     shas = sorted({s for p, s, _, _ in audit if p in paths})
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         if shas:
             con.execute("CREATE OR REPLACE TEMP TABLE _backfill_shas AS SELECT unnest(?::VARCHAR[]) AS sha", [shas])
             for t in RAW_TABLES:
@@ -41,9 +41,5 @@ def reset_scope(con: duckdb.DuckDBPyConnection, files: list[LandedFile], year: i
                         [sorted(paths)])
             con.execute("DELETE FROM audit.ingested_files WHERE path IN (SELECT path FROM _backfill_paths)")
             con.execute("DELETE FROM audit.rejected_files WHERE path IN (SELECT path FROM _backfill_paths)")
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
     landed = {f.rel for f in files}
     return paths & landed

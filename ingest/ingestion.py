@@ -26,7 +26,8 @@ from .extract import Extraction, extract_workbook
 from .faults import crash_point
 from .landing import LandedFile, discover
 from .readers import read_workbook
-from .warehouse import arrow_table, ensure_schema, insert_arrow, now, record_file, record_rejection
+from .warehouse import (arrow_table, ensure_schema, insert_arrow, now, record_file, record_rejection,
+                        transaction)
 
 CHUNK_FILES = int(os.environ.get("JIXIAO_CHUNK_FILES", "64"))
 # files per load transaction: worker chunks are merged up to this many (a commit costs ≈ 0.1 s whatever its size)
@@ -235,8 +236,7 @@ def reinstate(con: duckdb.DuckDBPyConnection, f: LandedFile, run_id: str) -> int
     whatever is loaded at that path or for its department, year and table kinds (as a new version would) and is
     'loaded' again as of this run. Its rows are in raw already (history is per version), nothing is re-read.
     Returns the number of versions it superseded."""
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         n = con.execute(
             "UPDATE audit.ingested_files g SET status = 'superseded', superseded_by = f.file_sha256 "
             "FROM audit.ingested_files f WHERE f.path = $path AND f.file_sha256 = $sha AND g.status = 'loaded' "
@@ -247,10 +247,6 @@ def reinstate(con: duckdb.DuckDBPyConnection, f: LandedFile, run_id: str) -> int
         con.execute("UPDATE audit.ingested_files SET status = 'loaded', superseded_by = NULL, loaded_at = $ts, "
                     "run_id = $run WHERE path = $path AND file_sha256 = $sha",
                     {"path": f.rel, "sha": f.sha256, "ts": now(), "run": run_id})
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
     return int(n)
 
 
@@ -261,8 +257,7 @@ def load_chunk(con: duckdb.DuckDBPyConnection, packs: list[Packed], run_id: str,
     Returns the number of earlier versions superseded."""
     if not packs:
         return 0
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         superseded = _supersede_and_record(con, packs, run_id)
         by_table: dict[str, list[pa.Table]] = {}
         if tables is not None:
@@ -274,10 +269,6 @@ def load_chunk(con: duckdb.DuckDBPyConnection, packs: list[Packed], run_id: str,
         for t, tbls in by_table.items():
             insert_arrow(con, t, pa.concat_tables(tbls) if len(tbls) > 1 else tbls[0])
             crash_point("ingest_mid_file")
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
     return superseded
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -43,6 +44,18 @@ def connect(warehouse: str | Path, wait_seconds: float = 0.0, read_only: bool = 
                 print(f"waiting for the warehouse lock on {warehouse} (another run is writing) …", flush=True)
                 announced = True
             time.sleep(0.5)
+
+
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection):
+    """One DuckDB transaction around the block: committed when it ends, rolled back when it raises."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield con
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
@@ -123,8 +136,7 @@ def refresh_dq_status(con: duckdb.DuckDBPyConnection) -> dict[str, int] | None:
     if not marts or not has_view:
         return None
     changed: dict[str, int] = {}
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         con.execute("CREATE OR REPLACE TEMP TABLE _jixiao_dq AS SELECT department_name, fiscal_year, "
                     "CAST(dq_status AS VARCHAR) AS dq_status FROM intermediate.int_dq_status")
         for t in marts:
@@ -138,8 +150,4 @@ def refresh_dq_status(con: duckdb.DuckDBPyConnection) -> dict[str, int] | None:
                 "AND d.fiscal_year = m.fiscal_year)").fetchone()[0]
             changed[t] = n
         con.execute("DROP TABLE _jixiao_dq")
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
     return changed

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import duckdb
 
+from ..warehouse import transaction
 from .checks import CHECKS_DIR, NUM, ComputedChecks, Rule, compute, dept_year_table, load_rules, same_dept_year
 from .scope import Scope
 
@@ -113,8 +114,7 @@ def _write(con: duckdb.DuckDBPyConnection, run_id: str, computed: ComputedChecks
         "CASE WHEN c.excess IS NULL THEN NULL ELSE f.row_id IS NULL END" if k == "passed" else
         status if k == "status" else f"c.{k}"
         for k in AUDIT_COLUMNS + ["comparison"])
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         con.execute("DELETE FROM audit.reconciliation_results WHERE run_id = ?", [run_id])
         con.execute(f"INSERT INTO audit.reconciliation_results ({cols}) SELECT {select} FROM {computed.table} c "
                     "LEFT JOIN _rc_failed f USING (row_id) ORDER BY c.row_id", [run_id])
@@ -134,10 +134,6 @@ def _write(con: duckdb.DuckDBPyConnection, run_id: str, computed: ComputedChecks
             con.execute("INSERT INTO audit.reconciliation_results (run_id, rule_id, severity, subject, left_label, "
                         "status) VALUES (?, ?, ?, '(rule could not run)', ?, 'not_run')",
                         [run_id, name, sev.get(name, "error"), msg[:2000]])
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
     con.execute("DROP TABLE IF EXISTS _rc_failed")
     return carried
 
